@@ -1,0 +1,39 @@
+#pragma once
+
+#include "tools/common/cli_result.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tools {
+
+/// One `host:port` of a `--bootstrap-server` list.
+struct endpoint {
+    std::string host;
+    uint16_t port = 0;
+
+    friend bool operator==(const endpoint&, const endpoint&) = default;
+};
+
+/// One `--config key=value` entry.
+struct config_entry {
+    std::string name;
+    std::string value;
+
+    friend bool operator==(const config_entry&, const config_entry&) = default;
+};
+
+/// Parses "h:p[,h:p...]" as Kafka tools accept it; IPv6 hosts are written "[::1]:9092".
+/// Blank entries around commas are ignored; an empty list, a missing or bad port is an error.
+cli_result<std::vector<endpoint>> parse_bootstrap_servers(std::string_view text);
+
+/// Parses a decimal integer in [1, max]; anything else gives "Error: <flag> must be a positive
+/// integer" (the flag is spelled with its dashes, e.g. "--partitions").
+cli_result<int64_t> parse_positive_int(std::string_view text, std::string_view flag, int64_t max);
+
+/// Parses "key=value" (the value may itself contain '='; the key may not be empty).
+cli_result<config_entry> parse_config_entry(std::string_view text);
+
+}  // namespace tools
