@@ -136,6 +136,9 @@ exit_status child_process::terminate(std::chrono::milliseconds grace) {
 
 exit_status child_process::kill() {
     if (!running()) return *status_;
+    // The child leads its own process group (setpgid in exec_child), so this also ends any
+    // grandchildren it spawned, which PDEATHSIG does not cover.
+    ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int raw = 0;
     while (::waitpid(pid_, &raw, 0) < 0 && errno == EINTR) {
@@ -189,6 +192,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
+            ::kill(-pid, SIGKILL);
             ::kill(pid, SIGKILL);
             break;
         }
@@ -233,6 +237,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
         if (r == pid || (r < 0 && errno != EINTR)) break;
         if (std::chrono::steady_clock::now() >= deadline) {
             result.timed_out = true;
+            ::kill(-pid, SIGKILL);
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &raw, 0) < 0 && errno == EINTR) {
             }
