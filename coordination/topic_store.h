@@ -1,0 +1,39 @@
+#pragma once
+// Admin writes behind the broker's CreateTopics / DeleteTopics handlers and topic listing.
+// Stateless apart from the client reference: callable from any thread, callbacks run on the
+// client's executor. The zk_client must outlive every call in flight.
+
+#include "coordination/znodes.h"
+#include "coordination/zk_client.h"
+
+namespace coordination {
+
+class topic_store {
+  public:
+    explicit topic_store(zk_client& zk) : zk_(zk) {}
+
+    /// Writes /config/topics/<t> (overwriting a leftover) and then /brokers/topics/<t>, as Kafka's
+    /// AdminZkClient.createTopicWithAssignment. The controller notices the new topic and writes the
+    /// partition states. Errors: errc::topic_already_exists, errc::topic_marked_for_deletion,
+    /// errc::invalid_partitions (empty assignment), zk errors.
+    void create_topic(const topic_assignment& assignment, const std::map<std::string, std::string>& configs,
+                      zk_client::void_callback cb);
+
+    /// Creates /admin/delete_topics/<t>; the controller does the deletion. A request that is
+    /// already pending is success. Errors: errc::unknown_topic.
+    void request_delete_topic(const std::string& topic, zk_client::void_callback cb);
+
+    /// Children of /brokers/topics, sorted (empty when the path does not exist yet).
+    void list_topics(zk_client::children_callback cb);
+
+    /// The replica assignment of one topic. Errors: errc::unknown_topic, errc::malformed_znode.
+    void get_assignment(const std::string& topic, std::function<void(result<topic_assignment>)> cb);
+
+    /// The topic's config overrides (empty map when there is no config znode).
+    void get_config(const std::string& topic, std::function<void(result<std::map<std::string, std::string>>)> cb);
+
+  private:
+    zk_client& zk_;
+};
+
+}  // namespace coordination
