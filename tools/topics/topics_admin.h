@@ -1,0 +1,56 @@
+#pragma once
+
+#include "tools/common/args.h"
+#include "tools/common/cli_result.h"
+#include "tools/topics/topic_description.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tools {
+
+/// One topic in a Metadata answer: its description plus the topic-level Kafka error code.
+struct metadata_topic {
+    int16_t error_code = 0;
+    topic_description description;
+};
+
+/// What brook-topics needs from a Metadata response.
+struct cluster_metadata {
+    int32_t controller_id = -1;
+    std::vector<metadata_topic> topics;
+};
+
+/// A topic to create; -1 leaves partitions / replication factor to the broker's defaults.
+struct new_topic {
+    std::string name;
+    int32_t partitions = -1;
+    int16_t replication_factor = -1;
+    std::vector<config_entry> configs;
+};
+
+/// Per-topic outcome of CreateTopics / DeleteTopics.
+struct topic_result {
+    std::string name;
+    int16_t error_code = 0;
+    std::optional<std::string> error_message;
+};
+
+/// The admin operations behind brook-topics. The real implementation (kafka_topics_admin) speaks
+/// the Kafka protocol to a cluster; tests substitute a fake. Transport failures (unreachable
+/// broker, timeout, unsupported versions) are cli_errors; Kafka error codes come back as values
+/// in the results. Used from one thread.
+class topics_admin {
+public:
+    virtual ~topics_admin() = default;
+
+    /// Metadata for all topics.
+    virtual cli_result<cluster_metadata> all_topics() = 0;
+    virtual cli_result<topic_result> create_topic(const new_topic& topic) = 0;
+    virtual cli_result<std::vector<topic_result>> delete_topics(
+        const std::vector<std::string>& names) = 0;
+};
+
+}  // namespace tools
