@@ -10,6 +10,8 @@ using coord_test::run_until;
 namespace {
 
 struct fake_zk_fixture : ::testing::Test {
+    // Pending handlers hold components that refer to the clients: run them while all is alive.
+    ~fake_zk_fixture() override { coord_test::drain(io); }
     boost::asio::io_context io;
     std::shared_ptr<fake_zk_server> server = fake_zk_server::make();
     fake_zk zk{server, io.get_executor()};
