@@ -8,7 +8,7 @@ For every API (a <Name>Request.json + <Name>Response.json pair) it writes <api>.
 (api = snake_case of Name, e.g. list_offsets) holding, in namespace protocol:
     struct <api>_request / <api>_response   fields, encode(writer&, version), decode(reader&, version)
     struct <api>_api                         key, name, min/max version, first_flexible, types
-plus all.h (every API, and a tuple type listing them) and samples.h (protocol::testing::fill_sample,
+plus all.h (every API, and a tuple type listing them) and samples.h (protocol::samples::fill_sample,
 which sets every field present at a version to a non-default value, for round-trip tests).
 
 Schema features handled: validVersions, flexibleVersions (compact strings/bytes/arrays/records and
@@ -666,7 +666,7 @@ def generate(schemas_dir, out_dir):
     s()
     s('#include "protocol/messages/all.h"')
     s()
-    s("namespace protocol::testing {")
+    s("namespace protocol::samples {")
     s()
     # Declarations first: nested structs may be filled before their definition appears.
     decls = []
@@ -686,7 +686,7 @@ def generate(schemas_dir, out_dir):
     for _, api, req, resp in apis:
         for m in (req, resp):
             Gen(m).sample_struct(s, m.struct, m.struct.cpp)
-    s("}  // namespace protocol::testing")
+    s("}  // namespace protocol::samples")
     outputs["samples.h"] = s.text()
 
     for fn, text in outputs.items():
