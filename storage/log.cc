@@ -1,0 +1,271 @@
+#include "storage/log.h"
+
+#include <algorithm>
+#include <climits>
+#include <set>
+#include <system_error>
+
+#include "protocol/records/record_batch.h"
+#include "protocol/records/record_batch_builder.h"
+#include "storage/assert.h"
+#include "storage/errc.h"
+#include "storage/file_names.h"
+#include "storage/segment.h"
+
+namespace storage {
+
+namespace rec = protocol::records;
+namespace fs = std::filesystem;
+
+namespace {
+// Offset index positions are 32-bit (Kafka's segment.bytes is an int too).
+constexpr uint64_t max_segment_bytes = uint64_t{INT32_MAX};
+}  // namespace
+
+result<std::vector<uint8_t>> read_slices(const read_result& r) {
+    std::vector<uint8_t> out(r.size_bytes);
+    size_t at = 0;
+    for (const auto& s : r.slices) {
+        BROOK_STORAGE_TRY(auto n, pread_full(s.fd, std::span(out).subspan(at, s.size), s.position));
+        if (n != s.size) return errc::io_error;
+        at += s.size;
+    }
+    return out;
+}
+
+log::log(fs::path dir, log_config cfg) : dir_(std::move(dir)) { set_config(cfg); }
+
+log::~log() { close(); }
+
+void log::set_config(const log_config& cfg) {
+    config_ = cfg;
+    config_.segment_bytes = std::clamp<uint64_t>(cfg.segment_bytes, 1, max_segment_bytes);
+}
+
+result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_state state,
+                                       int64_t now_ms) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return errc::io_error;
+    std::unique_ptr<log> l(new log(dir, cfg));
+
+    std::set<int64_t> bases;
+    std::vector<fs::path> index_files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (auto b = parse_segment_file(name, log_suffix)) {
+            bases.insert(*b);
+        } else if (parse_segment_file(name, index_suffix) ||
+                   parse_segment_file(name, time_index_suffix)) {
+            index_files.push_back(entry.path());
+        }
+    }
+    if (ec) return errc::io_error;
+    // Indexes whose .log is gone (e.g. a crash while deleting a segment) are stale.
+    for (const auto& p : index_files) {
+        auto b = parse_segment_file(p.filename().string(), p.extension() == ".index"
+                                                                ? index_suffix
+                                                                : time_index_suffix);
+        if (b && !bases.contains(*b)) fs::remove(p, ec);
+    }
+
+    if (bases.empty()) {
+        BROOK_STORAGE_TRY(auto s, segment::create(dir, 0, l->config_, now_ms));
+        l->segments_.emplace(0, std::move(s));
+        return l;
+    }
+    for (auto it = bases.begin(); it != bases.end(); ++it) {
+        const bool is_active = std::next(it) == bases.end();
+        const bool full_scan = is_active && state == shutdown_state::unclean;
+        BROOK_STORAGE_TRY(auto s, segment::open(dir, *it, l->config_, full_scan, now_ms));
+        if (!is_active) BROOK_STORAGE_TRYV(s->seal());
+        l->segments_.emplace(*it, std::move(s));
+    }
+    return l;
+}
+
+segment& log::active() const {
+    BROOK_STORAGE_ASSERT(!segments_.empty(), "a log always has an active segment");
+    return *segments_.rbegin()->second;
+}
+
+int64_t log::log_start_offset() const { return segments_.begin()->second->base_offset(); }
+int64_t log::log_end_offset() const { return active().next_offset(); }
+
+int64_t log::size_bytes() const {
+    int64_t total = 0;
+    for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size_bytes());
+    return total;
+}
+
+std::vector<int64_t> log::segment_base_offsets() const {
+    std::vector<int64_t> out;
+    for (const auto& [base, s] : segments_) out.push_back(base);
+    return out;
+}
+
+result<void> log::roll(int64_t now_ms) {
+    const int64_t base = log_end_offset();
+    BROOK_STORAGE_TRYV(active().seal());
+    BROOK_STORAGE_TRY(auto s, segment::create(dir_, base, config_, now_ms));
+    segments_.emplace(base, std::move(s));
+    return success();
+}
+
+result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epoch,
+                                  int64_t now_ms) {
+    if (closed_) return errc::log_closed;
+    if (batches.empty()) return errc::corrupt_batch;
+
+    // Pass 1: validate everything before touching the buffer or the file (all-or-nothing).
+    append_result res;
+    res.first_offset = log_end_offset();
+    int64_t next = res.first_offset;
+    scratch_.clear();
+    rec::batch_iterator it{std::span<const uint8_t>(batches)};
+    while (auto b = it.next()) {
+        if (b->size_bytes() > config_.max_batch_bytes) return errc::message_too_large;
+        if (rec::validate_batch(b->bytes(), rec::validation_mode::client)) {
+            return errc::corrupt_batch;
+        }
+        const int64_t last = next + b->last_offset_delta();
+        scratch_.push_back({last, b->max_timestamp(), static_cast<uint32_t>(b->size_bytes())});
+        if (b->max_timestamp() > res.max_timestamp) {
+            res.max_timestamp = b->max_timestamp();
+            res.offset_of_max_timestamp = last;
+        }
+        next = last + 1;
+    }
+    if (it.tail_error()) {
+        // A batch cut off at the end of the request: too large if it claims to be, else corrupt.
+        const auto rest = batches.size() - it.position();
+        if (rest >= rec::batch_log_overhead &&
+            rec::batch_view::size_from_prefix(batches.data() + it.position()) >
+                static_cast<int64_t>(config_.max_batch_bytes)) {
+            return errc::message_too_large;
+        }
+        return errc::corrupt_batch;
+    }
+    res.last_offset = next - 1;
+    res.record_count = next - res.first_offset;
+    res.size_bytes = batches.size();
+
+    // Roll before writing so one append never straddles two segments.
+    segment* seg = &active();
+    if (!seg->empty() &&
+        (seg->size_bytes() + batches.size() > config_.segment_bytes ||
+         res.last_offset - seg->base_offset() > INT32_MAX ||
+         (config_.segment_ms > 0 && now_ms - seg->created_ms() >= config_.segment_ms))) {
+        BROOK_STORAGE_TRYV(roll(now_ms));
+        seg = &active();
+    }
+
+    // Pass 2: offsets and leader epoch, in place; both fields are outside the CRC.
+    size_t pos = 0;
+    for (const auto& m : scratch_) {
+        rec::mutable_batch_view v(batches.subspan(pos, m.size));
+        v.set_base_offset(m.last_offset - v.last_offset_delta());
+        v.set_partition_leader_epoch(leader_epoch);
+        pos += m.size;
+    }
+    BROOK_STORAGE_TRYV(seg->append(batches, scratch_));
+    return res;
+}
+
+result<read_result> log::read(int64_t start_offset, uint32_t max_bytes, int64_t max_offset) const {
+    if (closed_) return errc::log_closed;
+    if (start_offset < log_start_offset() || start_offset > log_end_offset()) {
+        return errc::offset_out_of_range;
+    }
+    read_result r;
+    if (start_offset == log_end_offset() || start_offset >= max_offset) return r;
+
+    auto it = std::prev(segments_.upper_bound(start_offset));
+    bool first_segment = true;
+    for (; it != segments_.end(); ++it) {
+        const segment& seg = *it->second;
+        std::optional<stored_batch> hdr;
+        if (first_segment) {
+            BROOK_STORAGE_TRY(hdr, seg.find_batch(start_offset));
+            first_segment = false;
+        } else {
+            BROOK_STORAGE_TRY(hdr, seg.read_batch_header(0));
+        }
+        if (!hdr) continue;
+        file_slice slice{seg.file()->fd(), hdr->position, 0, seg.file()};
+        bool done = false;
+        while (hdr) {
+            if (hdr->last_offset >= max_offset) {
+                done = true;
+                break;
+            }
+            // KIP-74: the first batch goes out whatever its size, or the consumer would stall.
+            if (r.size_bytes > 0 && r.size_bytes + hdr->size > max_bytes) {
+                done = true;
+                break;
+            }
+            if (r.first_batch_offset < 0) r.first_batch_offset = hdr->base_offset;
+            slice.size += hdr->size;
+            r.size_bytes += hdr->size;
+            BROOK_STORAGE_TRY(hdr, seg.read_batch_header(hdr->position + hdr->size));
+        }
+        if (slice.size > 0) r.slices.push_back(std::move(slice));
+        if (done) break;
+    }
+    return r;
+}
+
+result<int64_t> log::offset_for_timestamp(int64_t ts) const {
+    if (closed_) return errc::log_closed;
+    for (const auto& [base, sp] : segments_) {
+        const segment& seg = *sp;
+        if (seg.max_timestamp() < ts) continue;
+        uint64_t pos = 0;
+        if (auto te = seg.timeindex().last_below(ts)) {
+            if (auto oe = seg.index().floor(te->offset)) pos = oe->position;
+        }
+        while (true) {
+            BROOK_STORAGE_TRY(auto hdr, seg.read_batch_header(pos));
+            if (!hdr) break;
+            if (hdr->max_timestamp >= ts) {
+                if (hdr->codec != rec::compression::none) return hdr->base_offset;
+                std::vector<uint8_t> bytes(hdr->size);
+                BROOK_STORAGE_TRY(auto n, pread_full(seg.file()->fd(), bytes, hdr->position));
+                if (n != bytes.size()) return errc::io_error;
+                rec::batch_view b(bytes);
+                if (b.ts_type() == rec::timestamp_type::log_append_time) return b.base_offset();
+                rec::record_reader rr(b);
+                while (auto record = rr.next()) {
+                    if (b.first_timestamp() + record->timestamp_delta >= ts) {
+                        return b.base_offset() + record->offset_delta;
+                    }
+                }
+                return b.base_offset();
+            }
+            pos = hdr->position + hdr->size;
+        }
+    }
+    return int64_t{-1};
+}
+
+result<void> log::flush() {
+    if (closed_) return errc::log_closed;
+    for (auto& [base, s] : segments_) BROOK_STORAGE_TRYV(s->flush());
+    return success();
+}
+
+void log::close() {
+    if (closed_) return;
+    for (auto& [base, s] : segments_) s->close();
+    closed_ = true;
+}
+
+result<void> log::remove() {
+    close();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    if (ec) return errc::io_error;
+    return success();
+}
+
+}  // namespace storage

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+
+namespace storage {
+
+/// Per-partition log settings (Kafka topic configs of the same names). Plain values, copied.
+struct log_config {
+    /// segment.bytes: roll when an append would grow the active segment past this. Positions in
+    /// the offset index are 32-bit, so values above 2 GiB are clamped to 2 GiB.
+    uint64_t segment_bytes = 1ull << 30;
+    /// index.interval.bytes: bytes of batches between two offset index entries.
+    uint32_t index_interval_bytes = 4096;
+    /// message.max.bytes: largest accepted batch (whole batch incl. its 12-byte log overhead).
+    uint32_t max_batch_bytes = 1048588;
+    /// segment.ms: roll a non-empty active segment older than this (by append time); <= 0 off.
+    int64_t segment_ms = 7ll * 24 * 3600 * 1000;
+};
+
+}  // namespace storage

@@ -1,0 +1,176 @@
+#include "storage/log_manager.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "storage/errc.h"
+#include "storage/file_names.h"
+#include "storage/index_files.h"
+
+namespace storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Java properties subset: "key=value" lines, '#' comments.
+std::map<std::string, std::string> read_properties(const fs::path& p) {
+    std::map<std::string, std::string> out;
+    std::ifstream in(p);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#' || line[0] == '!') continue;
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        out[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return out;
+}
+
+// Writes to a temp file, fsyncs, renames: a crash leaves the old or the new file, never half.
+result<void> write_file_atomically(const fs::path& p, const std::string& content) {
+    const fs::path tmp = p.string() + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return errc::io_error;
+    file_handle h(fd);
+    BROOK_STORAGE_TRYV(pwrite_all(fd, std::span(reinterpret_cast<const uint8_t*>(content.data()),
+                                               content.size()),
+                                 0));
+    if (::fsync(fd) != 0) return errc::io_error;
+    std::error_code ec;
+    fs::rename(tmp, p, ec);
+    if (ec) return errc::io_error;
+    return success();
+}
+
+}  // namespace
+
+result<std::unique_ptr<log_manager>> log_manager::open(std::vector<fs::path> log_dirs,
+                                                       log_config defaults, int64_t now_ms) {
+    if (log_dirs.empty()) return errc::invalid_argument;
+    std::unique_ptr<log_manager> m(new log_manager(log_dirs, defaults));
+    for (size_t i = 0; i < log_dirs.size(); ++i) {
+        const fs::path& dir = log_dirs[i];
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) return errc::io_error;
+        const fs::path marker = dir / clean_shutdown_file;
+        const bool clean = fs::exists(marker, ec);
+        for (const auto& d : fs::directory_iterator(dir, ec)) {
+            if (!d.is_directory()) continue;
+            auto tp = parse_partition_dir(d.path().filename().string());
+            if (!tp) continue;  // e.g. "<topic>-<p>.<id>-delete" leftovers, lost+found
+            if (m->logs_.contains(*tp)) return errc::already_exists;
+            BROOK_STORAGE_TRY(auto l, log::open(d.path(), defaults,
+                                                clean ? shutdown_state::clean
+                                                      : shutdown_state::unclean,
+                                                now_ms));
+            m->logs_.emplace(*tp, entry{std::move(l), i});
+        }
+        if (ec) return errc::io_error;
+        if (clean) {
+            fs::remove(marker, ec);
+            if (ec) return errc::io_error;
+        }
+    }
+    return m;
+}
+
+log_manager::~log_manager() {
+    if (!shut_down_) (void)shutdown();
+}
+
+result<void> log_manager::check_meta(int32_t broker_id, const std::string& cluster_id) {
+    std::lock_guard lock(mutex_);
+    for (const auto& dir : dirs_) {
+        const fs::path p = dir / meta_file;
+        std::error_code ec;
+        if (fs::exists(p, ec)) {
+            auto props = read_properties(p);
+            if (props.count("broker.id") && props["broker.id"] != std::to_string(broker_id)) {
+                return errc::inconsistent_broker_id;
+            }
+            if (props.count("cluster.id") && !cluster_id.empty() &&
+                props["cluster.id"] != cluster_id) {
+                return errc::inconsistent_cluster_id;
+            }
+            continue;
+        }
+        std::ostringstream out;
+        out << "#\n#Written by brook\nversion=0\nbroker.id=" << broker_id << "\n";
+        if (!cluster_id.empty()) out << "cluster.id=" << cluster_id << "\n";
+        BROOK_STORAGE_TRYV(write_file_atomically(p, out.str()));
+    }
+    return success();
+}
+
+log* log_manager::get(const std::string& topic, int32_t partition) const {
+    std::lock_guard lock(mutex_);
+    auto it = logs_.find({topic, partition});
+    return it == logs_.end() ? nullptr : it->second.l.get();
+}
+
+result<log*> log_manager::get_or_create(const std::string& topic, int32_t partition,
+                                        const log_config& cfg) {
+    if (!is_valid_topic_name(topic) || partition < 0) return errc::invalid_argument;
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return errc::log_closed;
+    if (auto it = logs_.find({topic, partition}); it != logs_.end()) {
+        it->second.l->set_config(cfg);
+        return it->second.l.get();
+    }
+    std::vector<size_t> counts(dirs_.size(), 0);
+    for (const auto& [k, e] : logs_) ++counts[e.dir_index];
+    size_t best = 0;
+    for (size_t i = 1; i < counts.size(); ++i) {
+        if (counts[i] < counts[best]) best = i;
+    }
+    BROOK_STORAGE_TRY(auto l, log::open(dirs_[best] / partition_dir_name(topic, partition), cfg));
+    log* raw = l.get();
+    logs_.emplace(key{topic, partition}, entry{std::move(l), best});
+    return raw;
+}
+
+result<void> log_manager::remove(const std::string& topic, int32_t partition) {
+    std::unique_ptr<log> victim;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = logs_.find({topic, partition});
+        if (it == logs_.end()) return success();
+        victim = std::move(it->second.l);
+        logs_.erase(it);
+    }
+    return victim->remove();
+}
+
+std::vector<std::pair<std::string, int32_t>> log_manager::partitions() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, int32_t>> out;
+    out.reserve(logs_.size());
+    for (const auto& [k, e] : logs_) out.push_back(k);
+    return out;
+}
+
+result<void> log_manager::shutdown() {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return success();
+    shut_down_ = true;
+    std::error_code first_error;
+    for (auto& [k, e] : logs_) {
+        if (auto r = e.l->flush(); !r && !first_error) first_error = r.error();
+        e.l->close();
+    }
+    logs_.clear();
+    // Only a fully flushed shutdown may skip recovery next time.
+    if (first_error) return first_error;
+    for (const auto& dir : dirs_) {
+        BROOK_STORAGE_TRYV(write_file_atomically(dir / clean_shutdown_file, ""));
+    }
+    return success();
+}
+
+}  // namespace storage

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/log.h"
+#include "storage/log_config.h"
+#include "storage/result.h"
+
+namespace storage {
+
+/// All partition logs of one broker across its log dirs (log.dirs). Owned by the broker's
+/// composition root. Thread-safe for the map (one internal mutex); each log* it hands out is
+/// used under its partition's own serialisation and stays valid until remove() or shutdown()
+/// for that partition: callers must stop using it before calling those.
+class log_manager {
+public:
+    /// Name of the per-log-dir marker written by shutdown() (Kafka's name, so tooling knows it).
+    static constexpr const char* clean_shutdown_file = ".kafka_cleanshutdown";
+    static constexpr const char* meta_file = "meta.properties";
+
+    /// Creates missing dirs and opens every "<topic>-<partition>" dir found. Logs in a dir that
+    /// has the clean-shutdown marker skip the recovery scan; the marker is then removed so a
+    /// later crash is noticed. The same partition in two dirs is errc::already_exists.
+    static result<std::unique_ptr<log_manager>> open(std::vector<std::filesystem::path> log_dirs,
+                                                     log_config defaults, int64_t now_ms = 0);
+    ~log_manager();
+    log_manager(const log_manager&) = delete;
+    log_manager& operator=(const log_manager&) = delete;
+
+    /// Checks meta.properties (version=0, broker.id, cluster.id) in every log dir against the
+    /// broker's identity, writing it where missing. A different broker.id / cluster.id is
+    /// errc::inconsistent_broker_id / errc::inconsistent_cluster_id (wrong disk mounted).
+    result<void> check_meta(int32_t broker_id, const std::string& cluster_id);
+
+    /// nullptr when this broker has no log for the partition.
+    log* get(const std::string& topic, int32_t partition) const;
+    /// Opens or creates the log in the log dir holding the fewest partitions. An existing log
+    /// keeps its files and takes cfg. errc::invalid_argument for illegal names or partitions.
+    result<log*> get_or_create(const std::string& topic, int32_t partition, const log_config& cfg);
+    /// Closes the log and deletes its directory. Removing an unknown partition is not an error.
+    result<void> remove(const std::string& topic, int32_t partition);
+    std::vector<std::pair<std::string, int32_t>> partitions() const;
+    const log_config& defaults() const { return defaults_; }
+
+    /// Flushes and closes every log, then writes the clean-shutdown marker in each log dir.
+    /// Later calls on the manager fail or return nothing.
+    result<void> shutdown();
+
+private:
+    using key = std::pair<std::string, int32_t>;
+    struct entry {
+        std::unique_ptr<log> l;
+        size_t dir_index;
+    };
+    log_manager(std::vector<std::filesystem::path> dirs, log_config defaults)
+        : dirs_(std::move(dirs)), defaults_(defaults) {}
+
+    std::vector<std::filesystem::path> dirs_;
+    log_config defaults_;
+    mutable std::mutex mutex_;
+    std::map<key, entry> logs_;
+    bool shut_down_ = false;
+};
+
+}  // namespace storage
