@@ -1,0 +1,169 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "protocol/api_registry.h"
+#include "protocol/errors.h"
+#include "protocol/frame.h"
+#include "protocol/request_header.h"
+
+using namespace protocol;
+
+namespace {
+std::vector<uint8_t> bytes_of(std::initializer_list<int> v) {
+    std::vector<uint8_t> out;
+    for (int b : v) out.push_back(static_cast<uint8_t>(b));
+    return out;
+}
+}  // namespace
+
+TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
+    struct expect {
+        int16_t key, lo, hi;
+        std::string_view name;
+    };
+    std::vector<expect> want = {{0, 3, 7, "Produce"},      {1, 4, 11, "Fetch"},        {2, 0, 3, "ListOffsets"},
+                                {3, 0, 6, "Metadata"},     {18, 0, 2, "ApiVersions"}, {19, 0, 4, "CreateTopics"},
+                                {20, 0, 3, "DeleteTopics"}};
+    ASSERT_EQ(supported_apis().size(), want.size());
+    for (const auto& w : want) {
+        const api_info* a = find_api(w.key);
+        ASSERT_NE(a, nullptr) << w.key;
+        EXPECT_EQ(a->min_version, w.lo) << w.name;
+        EXPECT_EQ(a->max_version, w.hi) << w.name;
+        EXPECT_EQ(a->name, w.name);
+        EXPECT_TRUE(is_supported(w.key, w.lo));
+        EXPECT_TRUE(is_supported(w.key, w.hi));
+        EXPECT_FALSE(is_supported(w.key, static_cast<int16_t>(w.hi + 1)));
+        EXPECT_FALSE(is_supported(w.key, static_cast<int16_t>(w.lo - 1)));
+    }
+    EXPECT_EQ(find_api(8), nullptr);
+    EXPECT_EQ(find_api(-1), nullptr);
+    EXPECT_EQ(find_api(1000), nullptr);
+    EXPECT_FALSE(is_supported(18, 3));  // decodable, not advertised
+}
+
+TEST(api_registry, flexible_versions_and_header_versions) {
+    EXPECT_FALSE(is_flexible(18, 2));
+    EXPECT_TRUE(is_flexible(18, 3));
+    EXPECT_FALSE(is_flexible(0, 7));
+    EXPECT_TRUE(is_flexible(0, 9));
+    EXPECT_FALSE(is_flexible(1, 11));
+    EXPECT_TRUE(is_flexible(1, 12));
+    EXPECT_FALSE(is_flexible(999, 50));  // unknown key: never flexible
+
+    EXPECT_EQ(request_header_version(3, 6), 1);
+    EXPECT_EQ(request_header_version(18, 3), 2);
+    EXPECT_EQ(request_header_version(3, 9), 2);
+    EXPECT_EQ(response_header_version(3, 6), 0);
+    EXPECT_EQ(response_header_version(3, 9), 1);
+    // ApiVersions responses always use header v0, even for v3.
+    EXPECT_EQ(response_header_version(18, 3), 0);
+    EXPECT_EQ(response_header_version(18, 0), 0);
+}
+
+TEST(request_header, decode_v1_without_tags) {
+    auto b = bytes_of({0, 3, 0, 1, 0, 0, 0, 7, 0, 2, 'c', 'l', 0xaa});
+    wire::reader r(b);
+    auto h = decode_request_header(r);
+    EXPECT_EQ(h.api_key, 3);
+    EXPECT_EQ(h.api_version, 1);
+    EXPECT_EQ(h.correlation_id, 7);
+    EXPECT_EQ(h.client_id, std::optional<std::string>("cl"));
+    EXPECT_EQ(r.remaining(), 1u);  // the body byte is untouched
+}
+
+TEST(request_header, decode_v2_reads_the_tag_section) {
+    // ApiVersions v3 from librdkafka: header v2 (client id keeps its int16 length), one tag.
+    auto b = bytes_of({0, 18, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 1, 4, 1, 0x55, 0xbb});
+    wire::reader r(b);
+    auto h = decode_request_header(r);
+    EXPECT_EQ(h.api_key, 18);
+    EXPECT_EQ(h.api_version, 3);
+    EXPECT_EQ(h.client_id, std::nullopt);
+    ASSERT_EQ(h.unknown_tags.size(), 1u);
+    EXPECT_EQ(h.unknown_tags.at(4), bytes_of({0x55}));
+    EXPECT_EQ(r.remaining(), 1u);
+
+    wire::writer w;
+    encode_request_header(w, h);
+    EXPECT_EQ(w.to_bytes(), std::vector<uint8_t>(b.begin(), b.end() - 1));
+}
+
+TEST(request_header, unknown_key_reads_no_tags) {
+    auto b = bytes_of({0x03, 0xe7, 0, 9, 0, 0, 0, 2, 0, 0, 0});
+    wire::reader r(b);
+    auto h = decode_request_header(r);
+    EXPECT_EQ(h.api_key, 999);
+    EXPECT_EQ(h.client_id, std::optional<std::string>(""));
+    EXPECT_EQ(r.remaining(), 1u);
+}
+
+TEST(request_header, truncated_header_throws) {
+    auto b = bytes_of({0, 3, 0, 1, 0, 0});
+    wire::reader r(b);
+    EXPECT_THROW(decode_request_header(r), wire::decode_error);
+}
+
+TEST(request_header, response_headers_v0_and_v1) {
+    wire::writer w;
+    encode_response_header(w, 0x01020304, 0);
+    encode_response_header(w, 5, 1);
+    auto b = w.to_bytes();
+    EXPECT_EQ(b, bytes_of({1, 2, 3, 4, 0, 0, 0, 5, 0}));
+    wire::reader r(b);
+    EXPECT_EQ(decode_response_header(r, 0), 0x01020304);
+    EXPECT_EQ(decode_response_header(r, 1), 5);
+    EXPECT_EQ(r.remaining(), 0u);
+}
+
+TEST(frame, splitter_cases) {
+    EXPECT_EQ(split_frame({}).kind, frame_status::need_more);
+    auto three = bytes_of({0, 0, 0});
+    EXPECT_EQ(split_frame(three).kind, frame_status::need_more);
+    auto partial = bytes_of({0, 0, 0, 3, 1, 2});
+    auto st = split_frame(partial);
+    EXPECT_EQ(st.kind, frame_status::need_more);
+    EXPECT_EQ(st.size, 3);
+    auto whole = bytes_of({0, 0, 0, 3, 1, 2, 3, 9, 9});  // plus the start of the next frame
+    st = split_frame(whole);
+    EXPECT_EQ(st.kind, frame_status::frame);
+    EXPECT_EQ(st.size, 3);
+    EXPECT_EQ(st.total(), 7u);
+    auto empty = bytes_of({0, 0, 0, 0});
+    EXPECT_EQ(split_frame(empty).kind, frame_status::frame);
+    auto neg = bytes_of({0xff, 0xff, 0xff, 0xfe});
+    EXPECT_EQ(split_frame(neg).kind, frame_status::bad_size);
+    auto big = bytes_of({0, 0, 0x10, 1});  // 4097
+    st = split_frame(big, 4096);
+    EXPECT_EQ(st.kind, frame_status::too_large);
+    EXPECT_EQ(st.size, 4097);
+    auto at_max = bytes_of({0, 0, 0, 2, 1, 2});
+    EXPECT_EQ(split_frame(at_max, 2).kind, frame_status::frame);
+    EXPECT_EQ(split_frame(at_max, 1).kind, frame_status::too_large);
+}
+
+TEST(errors, wire_values_and_names) {
+    EXPECT_EQ(to_wire(error_code::unknown_server_error), -1);
+    EXPECT_EQ(to_wire(error_code::none), 0);
+    EXPECT_EQ(to_wire(error_code::not_leader_or_follower), 6);
+    EXPECT_EQ(to_wire(error_code::unsupported_version), 35);
+    EXPECT_EQ(to_wire(error_code::topic_already_exists), 36);
+    EXPECT_EQ(to_wire(error_code::not_controller), 41);
+    EXPECT_EQ(to_wire(error_code::kafka_storage_error), 56);
+    EXPECT_EQ(to_wire(error_code::unknown_producer_id), 59);
+    EXPECT_EQ(to_wire(error_code::topic_deletion_disabled), 73);
+    EXPECT_EQ(to_wire(error_code::unsupported_compression_type), 76);
+    EXPECT_EQ(to_wire(error_code::member_id_required), 79);
+    EXPECT_EQ(to_wire(error_code::invalid_record), 87);
+    EXPECT_EQ(to_wire(error_code::producer_fenced), 90);
+    EXPECT_EQ(error_name(error_code::topic_already_exists), "TOPIC_ALREADY_EXISTS");
+    EXPECT_EQ(error_name(error_code::none), "NONE");
+    EXPECT_EQ(error_name(error_code::unknown_server_error), "UNKNOWN_SERVER_ERROR");
+    EXPECT_EQ(error_name(from_wire(6)), "NOT_LEADER_OR_FOLLOWER");
+    EXPECT_EQ(error_name(from_wire(3000)), "UNKNOWN_ERROR_CODE");
+    // Every code from -1 to 106 has a name.
+    for (int v = -1; v <= 106; ++v) {
+        EXPECT_NE(error_name(from_wire(static_cast<int16_t>(v))), "UNKNOWN_ERROR_CODE") << v;
+    }
+}
