@@ -248,6 +248,46 @@ result<int64_t> log::offset_for_timestamp(int64_t ts) const {
     return int64_t{-1};
 }
 
+result<void> log::truncate_to(int64_t offset) {
+    if (closed_) return errc::log_closed;
+    if (offset >= log_end_offset()) return success();
+    if (offset <= log_start_offset()) {
+        while (!segments_.empty()) {
+            BROOK_STORAGE_TRYV(segments_.begin()->second->remove_files());
+            segments_.erase(segments_.begin());
+        }
+        BROOK_STORAGE_TRY(auto s, segment::create(dir_, std::max<int64_t>(offset, 0), config_, 0));
+        segments_.emplace(s->base_offset(), std::move(s));
+        return success();
+    }
+    // Whole segments after the cut go first, newest first, so a crash midway leaves a prefix.
+    while (segments_.rbegin()->first >= offset) {
+        BROOK_STORAGE_TRYV(segments_.rbegin()->second->remove_files());
+        segments_.erase(std::prev(segments_.end()));
+    }
+    return active().truncate_to(offset);
+}
+
+result<size_t> log::delete_old_segments(int64_t now_ms) {
+    if (closed_) return errc::log_closed;
+    size_t deleted = 0;
+    int64_t total = size_bytes();
+    while (segments_.size() > 1) {
+        segment& oldest = *segments_.begin()->second;
+        const bool by_time =
+            config_.retention_ms >= 0 && oldest.max_timestamp() < now_ms - config_.retention_ms;
+        const bool by_size =
+            config_.retention_bytes >= 0 &&
+            total - static_cast<int64_t>(oldest.size_bytes()) >= config_.retention_bytes;
+        if (!by_time && !by_size) break;
+        total -= static_cast<int64_t>(oldest.size_bytes());
+        BROOK_STORAGE_TRYV(oldest.remove_files());
+        segments_.erase(segments_.begin());
+        ++deleted;
+    }
+    return deleted;
+}
+
 result<void> log::flush() {
     if (closed_) return errc::log_closed;
     for (auto& [base, s] : segments_) BROOK_STORAGE_TRYV(s->flush());

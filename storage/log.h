@@ -90,6 +90,17 @@ public:
     /// answers with its base offset.
     result<int64_t> offset_for_timestamp(int64_t ts) const;
 
+    /// Removes every offset >= offset (a follower cutting a divergent tail). As in Kafka the cut
+    /// is at the start of the batch containing offset, so log_end_offset() may end below it.
+    /// offset <= log_start_offset() empties the log and restarts it at offset.
+    result<void> truncate_to(int64_t offset);
+
+    /// Retention: deletes closed segments from the oldest while they are past retention_ms
+    /// (largest timestamp < now_ms - retention_ms) or the log without them is still >=
+    /// retention_bytes. The active segment is never deleted. Returns how many were deleted;
+    /// log_start_offset() moves to the first remaining segment.
+    result<size_t> delete_old_segments(int64_t now_ms);
+
     int64_t log_start_offset() const;
     int64_t log_end_offset() const;
     int64_t size_bytes() const;

@@ -15,6 +15,12 @@ struct log_config {
     uint32_t max_batch_bytes = 1048588;
     /// segment.ms: roll a non-empty active segment older than this (by append time); <= 0 off.
     int64_t segment_ms = 7ll * 24 * 3600 * 1000;
+    /// retention.ms: delete_old_segments() drops closed segments whose largest timestamp is
+    /// older than now - retention_ms; < 0 off.
+    int64_t retention_ms = 7ll * 24 * 3600 * 1000;
+    /// retention.bytes: ... and the oldest closed segments while the log stays at or above this
+    /// size without them; < 0 off.
+    int64_t retention_bytes = -1;
 };
 
 }  // namespace storage

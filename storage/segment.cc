@@ -235,6 +235,38 @@ result<std::optional<stored_batch>> segment::find_batch(int64_t offset) const {
     }
 }
 
+result<void> segment::truncate_to(int64_t offset) {
+    BROOK_STORAGE_TRY(auto hdr, find_batch(offset));
+    if (!hdr) return success();
+    const uint64_t pos = hdr->position;
+    if (::ftruncate(file_->fd(), static_cast<off_t>(pos)) != 0) return errc::io_error;
+    size_ = pos;
+    dirty_ = true;
+    BROOK_STORAGE_TRYV(offset_index_.truncate_to_position(pos));
+    BROOK_STORAGE_TRYV(time_index_.truncate_to_offset(hdr->base_offset));
+    max_timestamp_ = -1;
+    offset_of_max_timestamp_ = -1;
+    if (auto last = time_index_.last()) {
+        max_timestamp_ = last->timestamp;
+        offset_of_max_timestamp_ = last->offset;
+    }
+    // Re-derives next offset, max timestamp and the index-interval counter from the headers
+    // after the last remaining index entry; falls back to a full rebuild if that disagrees.
+    BROOK_STORAGE_TRY(auto ok, find_end_from_index());
+    if (!ok) BROOK_STORAGE_TRYV(recover());
+    return success();
+}
+
+result<void> segment::remove_files() {
+    close();
+    std::error_code ec;
+    for (const auto& p : {log_path_, offset_index_.path(), time_index_.path()}) {
+        std::filesystem::remove(p, ec);
+        if (ec) return errc::io_error;
+    }
+    return success();
+}
+
 result<void> segment::seal() {
     if (max_timestamp_ >= 0) time_index_.maybe_append(max_timestamp_, offset_of_max_timestamp_);
     BROOK_STORAGE_TRYV(flush());

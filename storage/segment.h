@@ -65,6 +65,12 @@ public:
     /// Header of the batch at position; nullopt at the end of the segment.
     result<std::optional<stored_batch>> read_batch_header(uint64_t position) const;
 
+    /// Removes the batch containing offset and everything after it (Kafka's truncateTo: the
+    /// log then ends at that batch's base offset). Indexes are cut to match.
+    result<void> truncate_to(int64_t offset);
+    /// Closes the segment and unlinks its three files (slices in flight keep the .log open).
+    result<void> remove_files();
+
     /// Writes the final time index entry (the segment's max timestamp) and closes the index fds:
     /// called when the segment stops being the active one.
     result<void> seal();
