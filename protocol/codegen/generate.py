@@ -220,6 +220,8 @@ class Message:
         if not self.flexible.empty and self.flexible.hi is not None:
             raise SchemaError(f"{path}: flexibleVersions must be open ended (N+) or none")
         self.struct = Struct(self.name, spec.get("fields", []), self.name, cpp=snake(self.name))
+        if any(f.cpp == "api_key" for f in self.struct.fields):
+            raise SchemaError(f"{path}: a top-level field may not be called ApiKey (static member)")
 
     @property
     def first_flexible(self):

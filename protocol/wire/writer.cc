@@ -174,6 +174,9 @@ void writer::patch_int32(size_t pos, int32_t v) {
     }
     size_t at = pos - skip;
     if (at + 4 > buf_.size()) fail("patch_int32 past the end of the owned buffer");
+    for (const auto& e : externals_) {
+        if (e.at > at && e.at < at + 4) fail("patch_int32 across an external piece");
+    }
     uint32_t u = static_cast<uint32_t>(v);
     buf_[at] = static_cast<uint8_t>(u >> 24);
     buf_[at + 1] = static_cast<uint8_t>(u >> 16);
