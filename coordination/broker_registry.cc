@@ -73,6 +73,7 @@ void broker_registry::on_session(const session_event& e) {
         return;
     }
     if (e.state != session_state::connected || !started_ || e.session_id == registered_session_) return;
+    if (e.session_id != zk_.session_id()) return;  // stale: that session is already replaced
     spdlog::info("broker {}: new zookeeper session 0x{:x}, re-registering", self_.id, e.session_id);
     auto self = shared_from_this();
     do_register([self](std::error_code ec) {
