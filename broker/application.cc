@@ -1,0 +1,221 @@
+#include "broker/application.h"
+
+#include <future>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "broker/handlers/handlers.h"
+#include "broker/metadata_cache.h"
+#include "broker/net/server.h"
+#include "broker/replica_manager.h"
+#include "broker/request_dispatcher.h"
+#include "coordination/broker_registry.h"
+#include "coordination/cluster_id.h"
+#include "coordination/cluster_watcher.h"
+#include "coordination/controller.h"
+#include "coordination/controller_election.h"
+#include "coordination/topic_store.h"
+#include "coordination/zk_session.h"
+#include "storage/log_manager.h"
+
+namespace broker {
+namespace asio = boost::asio;
+
+namespace {
+// Waits on the main thread for a callback-style operation that completes on an io thread.
+template <class T, class Start>
+T wait_for(Start start) {
+    std::promise<T> p;
+    auto f = p.get_future();
+    start([&p](T v) { p.set_value(std::move(v)); });
+    return f.get();
+}
+}  // namespace
+
+application::application(config cfg) : cfg_(std::move(cfg)), zk_strand_(asio::make_strand(io_)) {}
+
+application::~application() = default;
+
+int application::run() {
+    for (const auto& key : cfg_.unknown_keys) {
+        spdlog::warn("unknown configuration key '{}' ignored", key);
+    }
+    auto work = asio::make_work_guard(io_);
+    unsigned n = cfg_.num_network_threads > 0 ? static_cast<unsigned>(cfg_.num_network_threads)
+                                              : std::max(2u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) {
+        threads_.emplace_back([this] { io_.run(); });
+    }
+
+    std::promise<int> stopped;
+    auto stop_future = stopped.get_future();
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    signals.async_wait([&stopped](const boost::system::error_code& ec, int sig) {
+        if (!ec) {
+            spdlog::info("signal {} received, shutting down", sig);
+        }
+        stopped.set_value(0);
+    });
+
+    int exit_code = 0;
+    if (start()) {
+        spdlog::info("brook broker {} started, listening on {}:{}", cfg_.broker_id, cfg_.listener.host,
+                     server_->port());
+        exit_code = stop_future.get();
+    } else {
+        exit_code = 1;
+        signals.cancel();
+    }
+    stop();
+    work.reset();
+    io_.stop();
+    for (auto& t : threads_) {
+        t.join();
+    }
+    threads_.clear();
+    spdlog::info("brook broker {} stopped", cfg_.broker_id);
+    return exit_code;
+}
+
+bool application::start() {
+    // 1. ZooKeeper session under the cluster's chroot (created if missing).
+    auto zk = coordination::zk_session::connect(cfg_.zookeeper_connect, cfg_.zookeeper_session_timeout_ms, zk_strand_,
+                                                std::chrono::milliseconds(cfg_.zookeeper_connection_timeout_ms));
+    if (!zk) {
+        spdlog::error("cannot connect to ZooKeeper at {}: {}", cfg_.zookeeper_connect, zk.error().message());
+        return false;
+    }
+    zk_ = std::move(zk.value());
+
+    auto cluster_id = wait_for<coordination::result<std::string>>(
+        [&](auto done) { coordination::get_or_create_cluster_id(*zk_, std::move(done)); });
+    if (!cluster_id) {
+        spdlog::error("cannot read or create /cluster/id: {}", cluster_id.error().message());
+        return false;
+    }
+    spdlog::info("cluster id {}", cluster_id.value());
+
+    // 2. Local logs (recovered if the last shutdown was not clean).
+    storage::log_config log_cfg;
+    log_cfg.segment_bytes = cfg_.log_segment_bytes;
+    log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
+    log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
+    std::vector<std::filesystem::path> dirs(cfg_.log_dirs.begin(), cfg_.log_dirs.end());
+    auto logs = storage::log_manager::open(dirs, log_cfg);
+    if (!logs) {
+        spdlog::error("cannot open log dirs: {}", logs.error().message());
+        return false;
+    }
+    logs_ = std::move(logs.value());
+    if (auto r = logs_->check_meta(cfg_.broker_id, cluster_id.value()); !r) {
+        spdlog::error("log dirs belong to another broker or cluster: {}", r.error().message());
+        return false;
+    }
+
+    // 3. Metadata: every ZooKeeper change reaches the cache and the local replicas on zk_strand_.
+    metadata_ = std::make_unique<metadata_cache>();
+    replicas_ = std::make_unique<replica_manager>(*logs_, cfg_);
+    topic_store_ = std::make_unique<coordination::topic_store>(*zk_);
+    watcher_ = coordination::cluster_watcher::make(*zk_);
+    std::promise<void> first_snapshot;
+    bool first = true;
+    watcher_->on_update([this, &first_snapshot, &first](std::shared_ptr<const coordination::cluster_snapshot> s) {
+        replicas_->apply(*s);
+        metadata_->update(std::move(s));
+        if (first) {
+            first = false;
+            first_snapshot.set_value();
+        }
+    });
+    asio::post(zk_strand_, [this] { watcher_->start(); });
+    first_snapshot.get_future().wait();
+
+    // 4. Register (ephemeral /brokers/ids/<id>) and take part in the controller election.
+    coordination::broker_info me;
+    me.id = cfg_.broker_id;
+    me.host = cfg_.advertised_listener.host;
+    me.port = cfg_.advertised_listener.port;
+    me.rack = cfg_.broker_rack;
+    registry_ = coordination::broker_registry::make(*zk_, me);
+    registry_->on_reregistered([this](std::error_code ec) {
+        if (ec) {
+            spdlog::error("re-registration of broker {} failed: {}", cfg_.broker_id, ec.message());
+        } else {
+            spdlog::info("broker {} re-registered on a new ZooKeeper session", cfg_.broker_id);
+        }
+    });
+    auto registered = wait_for<std::error_code>([&](auto done) {
+        asio::post(zk_strand_, [this, done = std::move(done)]() mutable { registry_->start(std::move(done)); });
+    });
+    if (registered) {
+        spdlog::error("cannot register broker {}: {}", cfg_.broker_id, registered.message());
+        return false;
+    }
+    election_ = coordination::controller_election::make(
+        *zk_, cfg_.broker_id, [this](int32_t controller_id, int32_t epoch, bool is_me) {
+            if (controller_) {
+                controller_->stop();
+                controller_.reset();
+            }
+            if (!is_me) {
+                spdlog::info("controller is broker {} (epoch {})", controller_id, epoch);
+                return;
+            }
+            spdlog::info("broker {} is the controller (epoch {})", cfg_.broker_id, epoch);
+            coordination::controller_options opts;
+            opts.controller_epoch = epoch;
+            opts.epoch_zk_version = election_->epoch_zk_version();
+            opts.unclean_leader_election = cfg_.unclean_leader_election_enable;
+            opts.delete_topic_enable = cfg_.delete_topic_enable;
+            controller_ = coordination::controller::make(*zk_, cfg_.broker_id, opts);
+            controller_->on_fenced([this](std::error_code ec) {
+                spdlog::warn("controller fenced by a newer controller: {}", ec.message());
+            });
+            controller_->start();
+        });
+    asio::post(zk_strand_, [this] { election_->start(); });
+
+    // 5. Serve clients only once logs and metadata are loaded: an open port means ready.
+    handlers_ = std::make_unique<handlers>(handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_});
+    dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
+    server_ = std::make_unique<server>(io_, *dispatcher_, metrics_, cfg_.socket_request_max_bytes);
+    if (auto r = server_->listen(cfg_.listener); !r) {
+        return false;
+    }
+    return true;
+}
+
+void application::stop() {
+    if (server_) {
+        server_->stop();
+    }
+    // Leave the cluster first (our ephemeral znodes go at once, so the controller moves
+    // leadership immediately instead of after the session timeout), then flush the logs.
+    if (election_) {
+        wait_for<bool>([&](auto done) {
+            asio::post(zk_strand_, [this, done] {
+                if (controller_) {
+                    controller_->stop();
+                    controller_.reset();
+                }
+                watcher_->stop();
+                election_->stop([this, done](std::error_code) {
+                    registry_->stop([done](std::error_code) { done(true); });
+                });
+            });
+        });
+    }
+    if (zk_) {
+        zk_->close();
+    }
+    if (logs_) {
+        if (auto r = logs_->shutdown(); !r) {
+            spdlog::error("log shutdown failed (the next start will run recovery): {}", r.error().message());
+        }
+    }
+}
+
+}  // namespace broker

@@ -1,0 +1,250 @@
+#include "broker/config.h"
+
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+namespace broker {
+namespace {
+
+std::string trim(std::string_view s) {
+    const auto* ws = " \t\r\n";
+    auto b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    auto e = s.find_last_not_of(ws);
+    return std::string(s.substr(b, e - b + 1));
+}
+
+template <class Int>
+std::optional<Int> parse_int(const std::string& v) {
+    Int out{};
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || p != v.data() + v.size()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::optional<bool> parse_bool(const std::string& v) {
+    if (v == "true") {
+        return true;
+    }
+    if (v == "false") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> split(const std::string& v, char sep) {
+    std::vector<std::string> out;
+    std::string item;
+    std::istringstream in(v);
+    while (std::getline(in, item, sep)) {
+        item = trim(item);
+        if (!item.empty()) {
+            out.push_back(item);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+result<std::map<std::string, std::string>> parse_properties(const std::string& text) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto t = trim(line);
+        if (t.empty() || t[0] == '#' || t[0] == '!') {
+            continue;
+        }
+        auto pos = t.find_first_of("=:");
+        if (pos == std::string::npos) {
+            out[t] = "";
+            continue;
+        }
+        out[trim(t.substr(0, pos))] = trim(t.substr(pos + 1));
+    }
+    return out;
+}
+
+std::optional<endpoint> parse_listener(const std::string& value) {
+    auto first = split(value, ',');
+    if (first.empty()) {
+        return std::nullopt;
+    }
+    const std::string& v = first.front();
+    auto scheme = v.find("://");
+    if (scheme == std::string::npos) {
+        return std::nullopt;
+    }
+    endpoint ep;
+    ep.security_protocol = v.substr(0, scheme);
+    auto rest = v.substr(scheme + 3);
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    ep.host = rest.substr(0, colon);
+    if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
+        ep.host = ep.host.substr(1, ep.host.size() - 2);
+    }
+    auto port = parse_int<uint16_t>(rest.substr(colon + 1));
+    if (!port) {
+        return std::nullopt;
+    }
+    ep.port = *port;
+    return ep;
+}
+
+std::variant<config, config_error> make_config(const std::map<std::string, std::string>& props) {
+    config c;
+    std::optional<config_error> error;
+    auto fail = [&](const std::string& key, const std::string& value, const char* expected) {
+        if (!error) {
+            error = config_error{"invalid value '" + value + "' for " + key + ": expected " + expected};
+        }
+    };
+    // Each known key maps to a setter; anything else is collected as unknown.
+    auto int32_key = [&](int32_t& field, int32_t min) {
+        return [&field, min, &fail](const std::string& k, const std::string& v) {
+            auto n = parse_int<int32_t>(v);
+            if (!n || *n < min) {
+                fail(k, v, ("an integer >= " + std::to_string(min)).c_str());
+            } else {
+                field = *n;
+            }
+        };
+    };
+    auto int64_key = [&](int64_t& field, int64_t min) {
+        return [&field, min, &fail](const std::string& k, const std::string& v) {
+            auto n = parse_int<int64_t>(v);
+            if (!n || *n < min) {
+                fail(k, v, ("an integer >= " + std::to_string(min)).c_str());
+            } else {
+                field = *n;
+            }
+        };
+    };
+    auto bool_key = [&](bool& field) {
+        return [&field, &fail](const std::string& k, const std::string& v) {
+            auto b = parse_bool(v);
+            if (!b) {
+                fail(k, v, "true or false");
+            } else {
+                field = *b;
+            }
+        };
+    };
+    int64_t retention_hours = -2, retention_minutes = -2, retention_ms = -2;
+    int64_t segment_bytes = static_cast<int64_t>(c.log_segment_bytes);
+    int32_t index_interval = static_cast<int32_t>(c.log_index_interval_bytes);
+    int32_t rf = c.default_replication_factor, offsets_rf = c.offsets_topic_replication_factor;
+    std::optional<std::string> advertised;
+
+    std::map<std::string, std::function<void(const std::string&, const std::string&)>> keys{
+        {"broker.id", int32_key(c.broker_id, 0)},
+        {"listeners",
+         [&](const std::string& k, const std::string& v) {
+             auto ep = parse_listener(v);
+             if (!ep) {
+                 fail(k, v, "PLAINTEXT://host:port");
+             } else {
+                 c.listener = *ep;
+             }
+         }},
+        {"advertised.listeners", [&](const std::string&, const std::string& v) { advertised = v; }},
+        {"log.dirs",
+         [&](const std::string& k, const std::string& v) {
+             auto dirs = split(v, ',');
+             if (dirs.empty()) {
+                 fail(k, v, "a comma-separated list of directories");
+             } else {
+                 c.log_dirs = dirs;
+             }
+         }},
+        {"log.dir",
+         [&](const std::string&, const std::string& v) {
+             if (!props.contains("log.dirs")) {
+                 c.log_dirs = split(v, ',');
+             }
+         }},
+        {"zookeeper.connect", [&](const std::string&, const std::string& v) { c.zookeeper_connect = v; }},
+        {"zookeeper.session.timeout.ms", int32_key(c.zookeeper_session_timeout_ms, 1)},
+        {"zookeeper.connection.timeout.ms", int32_key(c.zookeeper_connection_timeout_ms, 1)},
+        {"num.partitions", int32_key(c.num_partitions, 1)},
+        {"default.replication.factor", int32_key(rf, 1)},
+        {"offsets.topic.replication.factor", int32_key(offsets_rf, 1)},
+        {"min.insync.replicas", int32_key(c.min_insync_replicas, 1)},
+        {"auto.create.topics.enable", bool_key(c.auto_create_topics_enable)},
+        {"delete.topic.enable", bool_key(c.delete_topic_enable)},
+        {"log.segment.bytes", int64_key(segment_bytes, 1024)},
+        {"log.index.interval.bytes", int32_key(index_interval, 0)},
+        {"log.retention.ms", int64_key(retention_ms, -1)},
+        {"log.retention.minutes", int64_key(retention_minutes, -1)},
+        {"log.retention.hours", int64_key(retention_hours, -1)},
+        {"log.retention.bytes", int64_key(c.log_retention_bytes, -1)},
+        {"log.cleanup.policy", [&](const std::string&, const std::string& v) { c.log_cleanup_policy = v; }},
+        {"message.max.bytes", int32_key(c.message_max_bytes, 0)},
+        {"socket.request.max.bytes", int32_key(c.socket_request_max_bytes, 1)},
+        {"num.network.threads", int32_key(c.num_network_threads, 0)},
+        {"broker.rack", [&](const std::string&, const std::string& v) { c.broker_rack = v; }},
+        {"unclean.leader.election.enable", bool_key(c.unclean_leader_election_enable)},
+        {"replica.lag.time.max.ms", int64_key(c.replica_lag_time_max_ms, 1)},
+    };
+    for (const auto& [k, v] : props) {
+        auto it = keys.find(k);
+        if (it == keys.end()) {
+            c.unknown_keys.push_back(k);
+            continue;
+        }
+        it->second(k, v);
+    }
+    if (error) {
+        return *error;
+    }
+    if (rf > std::numeric_limits<int16_t>::max() || offsets_rf > std::numeric_limits<int16_t>::max()) {
+        return config_error{"replication factor too large"};
+    }
+    c.default_replication_factor = static_cast<int16_t>(rf);
+    c.offsets_topic_replication_factor = static_cast<int16_t>(offsets_rf);
+    c.log_segment_bytes = static_cast<uint64_t>(segment_bytes);
+    c.log_index_interval_bytes = static_cast<uint32_t>(index_interval);
+    // Kafka's precedence: ms over minutes over hours.
+    if (retention_ms != -2) {
+        c.log_retention_ms = retention_ms;
+    } else if (retention_minutes != -2) {
+        c.log_retention_ms = retention_minutes < 0 ? -1 : retention_minutes * 60 * 1000;
+    } else if (retention_hours != -2) {
+        c.log_retention_ms = retention_hours < 0 ? -1 : retention_hours * 3600 * 1000;
+    }
+    if (c.zookeeper_connect.empty()) {
+        return config_error{"zookeeper.connect is required"};
+    }
+    if (!props.contains("listeners")) {
+        c.listener = endpoint{"PLAINTEXT", "0.0.0.0", 9092};
+    }
+    if (advertised) {
+        auto ep = parse_listener(*advertised);
+        if (!ep) {
+            return config_error{"invalid value '" + *advertised +
+                                "' for advertised.listeners: expected PLAINTEXT://host:port"};
+        }
+        c.advertised_listener = *ep;
+    } else {
+        c.advertised_listener = c.listener;
+        if (c.advertised_listener.host.empty() || c.advertised_listener.host == "0.0.0.0") {
+            c.advertised_listener.host = "127.0.0.1";
+        }
+    }
+    if (c.listener.security_protocol != "PLAINTEXT") {
+        return config_error{"only PLAINTEXT listeners are supported, got " + c.listener.security_protocol};
+    }
+    return c;
+}
+
+}  // namespace broker

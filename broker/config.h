@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include <boost/outcome.hpp>
+
+namespace broker {
+
+template <class T>
+using result = boost::outcome_v2::std_result<T>;
+
+/// A host:port endpoint of a listener, parsed from "PLAINTEXT://host:port".
+struct endpoint {
+    std::string security_protocol = "PLAINTEXT";
+    std::string host;
+    uint16_t port = 0;
+};
+
+/// The broker's static configuration: Kafka's key names (server.properties), parsed once at start-up
+/// and then read-only, so any thread may read it without locking.
+struct config {
+    int32_t broker_id = 0;
+    endpoint listener;             // listeners
+    endpoint advertised_listener;  // advertised.listeners, defaults to the listener
+    std::vector<std::string> log_dirs{"/tmp/brook-logs"};
+    std::string zookeeper_connect;
+    int32_t zookeeper_session_timeout_ms = 18000;
+    int32_t zookeeper_connection_timeout_ms = 18000;
+    int32_t num_partitions = 1;
+    int16_t default_replication_factor = 1;
+    int32_t min_insync_replicas = 1;
+    bool auto_create_topics_enable = true;
+    bool delete_topic_enable = true;
+    uint64_t log_segment_bytes = 1073741824;
+    uint32_t log_index_interval_bytes = 4096;
+    int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
+    int64_t log_retention_bytes = -1;
+    std::string log_cleanup_policy = "delete";
+    int32_t message_max_bytes = 1048588;
+    int32_t socket_request_max_bytes = 104857600;
+    int32_t num_network_threads = 0;  // 0 = number of cores
+    std::optional<std::string> broker_rack;
+    bool unclean_leader_election_enable = false;
+    int64_t replica_lag_time_max_ms = 30000;
+    int16_t offsets_topic_replication_factor = 3;
+
+    /// Keys that were set but that this broker does not know (warned about, never fatal).
+    std::vector<std::string> unknown_keys;
+};
+
+/// Parses `key=value` lines (Java properties subset: '#'/'!' comments, blank lines, `key: value`,
+/// trailing whitespace trimmed). Later entries override earlier ones.
+result<std::map<std::string, std::string>> parse_properties(const std::string& text);
+
+/// Builds a config from properties; bad values (non-numeric, out of range, malformed listener) are
+/// errors with a message naming the key.
+struct config_error {
+    std::string message;
+};
+std::variant<config, config_error> make_config(const std::map<std::string, std::string>& props);
+
+/// "PLAINTEXT://host:port" (first entry of a comma-separated list).
+std::optional<endpoint> parse_listener(const std::string& value);
+
+}  // namespace broker

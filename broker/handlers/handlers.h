@@ -1,0 +1,107 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "broker/config.h"
+#include "broker/request_dispatcher.h"
+#include "protocol/request_header.h"
+#include "protocol/wire/reader.h"
+#include "protocol/wire/writer.h"
+
+namespace coordination {
+class topic_store;
+}
+
+namespace broker {
+
+class metadata_cache;
+class replica_manager;
+struct broker_metrics;
+
+/// Everything a request handler may use. Owned by the application; outlives every connection.
+struct handler_context {
+    const config& cfg;
+    metadata_cache& metadata;
+    replica_manager& replicas;
+    coordination::topic_store& topics;
+    broker_metrics& metrics;
+};
+
+/// One handler per Kafka API, each in handlers/<api>.cc. A handler decodes its request body from
+/// `in`, encodes the response body into `out` (the header is already written) and returns what
+/// the connection should do. Handlers run on the calling connection's strand and may co_await
+/// (long-poll fetch, topic creation); they reach logs only through the replica_manager.
+class handlers {
+public:
+    explicit handlers(handler_context ctx) : ctx_(ctx) {}
+
+    using handler_fn = boost::asio::awaitable<dispatch_result> (handlers::*)(const protocol::request_header&,
+                                                                             protocol::wire::reader&,
+                                                                             protocol::wire::writer&);
+
+    boost::asio::awaitable<dispatch_result> api_versions(const protocol::request_header&, protocol::wire::reader&,
+                                                         protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> metadata(const protocol::request_header&, protocol::wire::reader&,
+                                                     protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> produce(const protocol::request_header&, protocol::wire::reader&,
+                                                    protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> fetch(const protocol::request_header&, protocol::wire::reader&,
+                                                  protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> list_offsets(const protocol::request_header&, protocol::wire::reader&,
+                                                         protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> create_topics(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> delete_topics(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
+
+    /// The handler for an API key, or null if this broker does not serve it.
+    static handler_fn find(int16_t api_key);
+
+    /// Writes the v0-format UNSUPPORTED_VERSION ApiVersions answer (Kafka's reply to a version it
+    /// does not know; librdkafka then retries with v0).
+    static void write_api_versions_unsupported(protocol::wire::writer& out);
+
+private:
+    handler_context ctx_;
+};
+
+/// Waits for a callback-style asynchronous operation from a coroutine. `start` receives the
+/// completion function; it may be called from any thread, exactly once. The result is handed
+/// back on the awaiting coroutine's executor.
+template <class T>
+boost::asio::awaitable<T> await_completion(std::function<void(std::function<void(T)>)> start) {
+    namespace asio = boost::asio;
+    struct state {
+        explicit state(asio::any_io_executor ex) : timer(ex) {}
+        asio::steady_timer timer;
+        std::optional<T> value;
+    };
+    auto st = std::make_shared<state>(co_await asio::this_coro::executor);
+    st->timer.expires_at(std::chrono::steady_clock::time_point::max());
+    start([st](T v) {
+        asio::post(st->timer.get_executor(), [st, v = std::move(v)]() mutable {
+            st->value = std::move(v);
+            st->timer.cancel();
+        });
+    });
+    while (!st->value) {
+        boost::system::error_code ec;
+        co_await st->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return std::move(*st->value);
+}
+
+/// Sleeps on the current executor without blocking a thread.
+boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds d);
+
+}  // namespace broker
