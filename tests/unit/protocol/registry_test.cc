@@ -3,6 +3,8 @@
 #include <set>
 
 #include "protocol/api_registry.h"
+#include "protocol/api_versions_reply.h"
+#include "protocol/decode.h"
 #include "protocol/errors.h"
 #include "protocol/frame.h"
 #include "protocol/request_header.h"
@@ -165,5 +167,34 @@ TEST(errors, wire_values_and_names) {
     // Every code from -1 to 106 has a name.
     for (int v = -1; v <= 106; ++v) {
         EXPECT_NE(error_name(from_wire(static_cast<int16_t>(v))), "UNKNOWN_ERROR_CODE") << v;
+    }
+}
+
+TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
+    for (int16_t v = 0; v <= 2; ++v) {
+        wire::writer w;
+        EXPECT_EQ(encode_api_versions_reply(w, v), v);
+        auto b = w.to_bytes();
+        auto d = decode_message<api_versions_response>(b, v);
+        ASSERT_TRUE(d);
+        EXPECT_EQ(d.value().error_code, 0);
+        ASSERT_EQ(d.value().api_keys.size(), api_table.size());
+        EXPECT_EQ(d.value().api_keys[4].api_key, 18);
+        EXPECT_EQ(d.value().api_keys[4].max_version, 2);
+    }
+}
+
+TEST(api_versions_reply, unadvertised_version_gets_v0_body_with_unsupported_version) {
+    for (int16_t v : {int16_t{3}, int16_t{4}, int16_t{-1}}) {
+        wire::writer w;
+        EXPECT_EQ(encode_api_versions_reply(w, v), 0);
+        auto b = w.to_bytes();
+        ASSERT_GE(b.size(), 6u);
+        EXPECT_EQ(b[0], 0);
+        EXPECT_EQ(b[1], 35);
+        EXPECT_EQ(b[5], api_table.size());  // int32 count, classic (not compact) array
+        auto d = decode_message<api_versions_response>(b, 0);
+        ASSERT_TRUE(d);
+        EXPECT_EQ(d.value().api_keys.size(), api_table.size());
     }
 }
