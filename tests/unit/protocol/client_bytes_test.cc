@@ -1,12 +1,16 @@
-// Golden bodies produced by a real client library (kafka-python 2.0.2, python3-kafka on this
-// machine, its kafka.protocol Struct classes): each decodes with our codecs to the expected values
-// and re-encodes to the identical bytes.
+// Golden bytes produced by real client libraries: bodies from kafka-python 2.0.2 (python3-kafka,
+// its kafka.protocol Struct classes) and the first frame kcat 1.7.1 / librdkafka 2.0.2 sends on a
+// new connection (captured from a socket). Each decodes with our codecs to the expected values and
+// re-encodes to the identical bytes.
 #include <gtest/gtest.h>
 
 #include <string_view>
 
+#include "protocol/api_versions_reply.h"
 #include "protocol/decode.h"
+#include "protocol/frame.h"
 #include "protocol/messages/all.h"
+#include "protocol/request_header.h"
 
 using namespace protocol;
 
@@ -120,4 +124,29 @@ TEST(client_bytes, metadata_response_v5) {
     EXPECT_EQ(m.topics[0].partitions[0].leader_id, 1);
     EXPECT_EQ(m.topics[0].partitions[0].isr_nodes, (std::vector<int32_t>{1}));
     EXPECT_TRUE(m.topics[0].partitions[0].offline_replicas.empty());
+}
+
+TEST(client_bytes, librdkafka_first_frame_is_api_versions_v3_with_header_v2) {
+    auto frame = from_hex("000000240012000300000001000772646b61666b61000b6c696272646b61666b6106322e302e3200");
+    auto st = split_frame(frame);
+    ASSERT_EQ(st.kind, frame_status::frame);
+    ASSERT_EQ(st.total(), frame.size());
+    wire::reader r(std::span<const uint8_t>(frame).subspan(4));
+    auto h = decode_request_header(r);
+    EXPECT_EQ(h.api_key, 18);
+    EXPECT_EQ(h.api_version, 3);
+    EXPECT_EQ(h.correlation_id, 1);
+    EXPECT_EQ(h.client_id, std::optional<std::string>("rdkafka"));
+    EXPECT_TRUE(h.unknown_tags.empty());
+    auto body = decode_message<api_versions_request>(r.read_raw(r.remaining()), 3);
+    ASSERT_TRUE(body);
+    EXPECT_EQ(body.value().client_software_name, "librdkafka");
+    EXPECT_EQ(body.value().client_software_version, "2.0.2");
+
+    // We advertise ApiVersions 0-2: the answer is Kafka's v0-format UNSUPPORTED_VERSION body.
+    wire::writer w;
+    EXPECT_EQ(encode_api_versions_reply(w, h.api_version), 0);
+    auto reply = decode_message<api_versions_response>(w.to_bytes(), 0);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply.value().error_code, 35);
 }
