@@ -48,7 +48,7 @@ std::optional<std::string> check_topic_name(const std::string& name) {
     return std::nullopt;
 }
 
-asio::awaitable<topic_admin_result> topic_admin::create(create_spec spec, bool validate_only,
+asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec, bool validate_only,
                                                         std::chrono::milliseconds wait) {
     using protocol::error_code;
     if (auto bad = check_topic_name(spec.name)) {
@@ -118,9 +118,10 @@ asio::awaitable<topic_admin_result> topic_admin::create(create_spec spec, bool v
         co_return topic_admin_result{};
     }
 
-    auto ec = co_await await_completion<std::error_code>([&](std::function<void(std::error_code)> done) {
+    completion_starter<std::error_code> write = [&](std::function<void(std::error_code)> done) {
         ctx_.topics.create_topic(assignment, spec.configs, std::move(done));
-    });
+    };
+    auto ec = co_await await_completion<std::error_code>(write);
     if (ec) {
         auto code = to_kafka_error(ec);
         if (code == error_code::topic_already_exists) {
@@ -149,8 +150,10 @@ asio::awaitable<topic_admin_result> topic_admin::remove(const std::string& name,
         co_return topic_admin_result{error_code::unknown_topic_or_partition,
                                      "This server does not host this topic-partition."};
     }
-    auto ec = co_await await_completion<std::error_code>(
-        [&](std::function<void(std::error_code)> done) { ctx_.topics.request_delete_topic(name, std::move(done)); });
+    completion_starter<std::error_code> request = [&](std::function<void(std::error_code)> done) {
+        ctx_.topics.request_delete_topic(name, std::move(done));
+    };
+    auto ec = co_await await_completion<std::error_code>(request);
     if (ec) {
         co_return topic_admin_result{to_kafka_error(ec), ec.message()};
     }

@@ -40,9 +40,11 @@ public:
         std::map<std::string, std::string> configs;
     };
 
+    /// Arguments are taken by reference: keep them alive (named locals) across the co_await. GCC 12
+    /// destroys by-value temporaries of a co_await expression twice, so never pass temporaries.
     /// Validates and (unless validate_only) writes the topic to ZooKeeper, then waits up to
     /// `wait` for its partitions to have leaders in the local metadata.
-    boost::asio::awaitable<topic_admin_result> create(create_spec spec, bool validate_only,
+    boost::asio::awaitable<topic_admin_result> create(const create_spec& spec, bool validate_only,
                                                       std::chrono::milliseconds wait);
 
     /// Requests deletion, then waits up to `wait` for the topic to leave the local metadata.

@@ -47,7 +47,7 @@ asio::awaitable<dispatch_result> handlers::create_topics(const protocol::request
             r.error_code = static_cast<int16_t>(error_code::invalid_config);
             continue;
         }
-        auto result = co_await admin.create(std::move(spec), req.validate_only, wait);
+        auto result = co_await admin.create(spec, req.validate_only, wait);
         r.error_code = static_cast<int16_t>(result.error);
         if (result.error != error_code::none) {
             r.error_message = result.message;

@@ -75,11 +75,15 @@ private:
     handler_context ctx_;
 };
 
+template <class T>
+using completion_starter = std::function<void(std::function<void(T)>)>;
+
 /// Waits for a callback-style asynchronous operation from a coroutine. `start` receives the
 /// completion function; it may be called from any thread, exactly once. The result is handed
-/// back on the awaiting coroutine's executor.
+/// back on the awaiting coroutine's executor. `start` is a reference to a named local of the
+/// caller (GCC 12 mishandles temporaries with destructors inside co_await expressions).
 template <class T>
-boost::asio::awaitable<T> await_completion(std::function<void(std::function<void(T)>)> start) {
+boost::asio::awaitable<T> await_completion(const completion_starter<T>& start) {
     namespace asio = boost::asio;
     struct state {
         explicit state(asio::any_io_executor ex) : timer(ex) {}

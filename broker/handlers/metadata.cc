@@ -87,8 +87,9 @@ asio::awaitable<dispatch_result> handlers::metadata(const protocol::request_head
                 // Kafka answers LEADER_NOT_AVAILABLE while the new topic's leaders are elected; the
                 // client retries. Creation does not wait here so Metadata stays fast.
                 topic_admin admin(ctx_);
-                auto r = co_await admin.create(topic_admin::create_spec{.name = name}, false,
-                                               std::chrono::milliseconds(0));
+                topic_admin::create_spec spec;
+                spec.name = name;
+                auto r = co_await admin.create(spec, false, std::chrono::milliseconds(0));
                 if (r.error == error_code::none || r.error == error_code::topic_already_exists) {
                     missing.error_code = static_cast<int16_t>(error_code::leader_not_available);
                 } else {
