@@ -260,7 +260,7 @@ void controller::write_state(const std::string& topic, int32_t p, uint64_t gen, 
         }
         next.zk_version = create ? 0 : res.back().stat.version;
         pe->state = next;
-        spdlog::info("controller: {}-{} leader {} epoch {} isr [{}]", topic, p, next.leader, next.leader_epoch,
+        spdlog::debug("controller: {}-{} leader {} epoch {} isr [{}]", topic, p, next.leader, next.leader_epoch,
                      fmt::join(next.isr, ","));
         if (self->on_state_) self->on_state_(topic, p, next);
         // The live set may have moved while the write was in flight.
