@@ -3,7 +3,7 @@
 // By default it starts its own ZooKeeper and one brook-server (tests/support fixtures, temp
 // dirs, everything killed on exit); --bootstrap H:P uses an existing cluster instead. It
 // produces --records records of --record-size bytes to a fresh 1-partition topic, waits for every
-// delivery report, then consumes them all from the beginning with assign() (no group). Prints
+// delivery report, then consumes them all from the beginning group-less (consume_start_queue). Prints
 //   produce: N records in S s = X msg/s, Y MB/s
 //   consume: N records in S s = X msg/s, Y MB/s
 // A program, not a test: it asserts nothing beyond "all records came back".
@@ -127,22 +127,22 @@ void produce_phase(const options& o) {
 void consume_phase(const options& o) {
     rd_kafka_t* rk = make_client(RD_KAFKA_CONSUMER, {{"bootstrap.servers", o.bootstrap},
                                                      {"enable.partition.eof", "false"},
-                                                     {"enable.auto.commit", "false"},
                                                      {"fetch.max.bytes", "52428800"},
                                                      {"max.partition.fetch.bytes", "10485760"},
                                                      {"queued.min.messages", "1000000"}});
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, o.topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_assign(rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
+    // Group-less read of partition 0 (rd_kafka_assign would need a group.id and a coordinator).
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, o.topic.c_str(), nullptr);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+    if (rd_kafka_consume_start_queue(rkt, 0, RD_KAFKA_OFFSET_BEGINNING, queue) != 0) {
+        throw bench_error(std::string("consume_start: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    }
     long got = 0;
     auto start = clock_type::now();
     auto last = start;
     while (got < o.records) {
-        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+        rd_kafka_message_t* m = rd_kafka_consume_queue(queue, 100);
         if (!m) {
             if (clock_type::now() - last > std::chrono::seconds(30)) {
-                rd_kafka_destroy(rk);
                 throw bench_error("consume: stalled after " + std::to_string(got) + " records");
             }
             continue;
@@ -156,7 +156,9 @@ void consume_phase(const options& o) {
         rd_kafka_message_destroy(m);
     }
     auto elapsed = clock_type::now() - start;
-    rd_kafka_consumer_close(rk);
+    rd_kafka_consume_stop(rkt, 0);
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     print_rate("consume", got, o.record_size, elapsed);
 }

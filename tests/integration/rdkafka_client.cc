@@ -124,8 +124,6 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
     std::map<std::string, std::string> entries{
         {"bootstrap.servers", bootstrap},
         {"enable.partition.eof", "false"},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
     };
     for (const auto& [k, v] : conf_overrides) entries[k] = v;
     std::string error;
@@ -139,16 +137,16 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
         out.errors.push_back(error);
         return out;
     }
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(
-        static_cast<int>(start.size()));
+    // librdkafka's rd_kafka_assign() needs a group.id (UNKNOWN_GROUP otherwise) and then talks
+    // to a group coordinator; the legacy per-partition consumer (consume_start_queue) is the
+    // group-less way to read partitions from given offsets.
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
     for (const auto& [p, off] : start) {
-        rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = off;
-    }
-    rd_kafka_resp_err_t aerr = rd_kafka_assign(rk.get(), list);
-    rd_kafka_topic_partition_list_destroy(list);
-    if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        out.errors.push_back(std::string("assign: ") + rd_kafka_err2str(aerr));
-        return out;
+        if (rd_kafka_consume_start_queue(rkt, p, off, queue) != 0) {
+            out.errors.push_back("consume_start p" + std::to_string(p) + ": " +
+                                 rd_kafka_err2str(rd_kafka_last_error()));
+        }
     }
     out.records.reserve(expected);
     auto last_progress = std::chrono::steady_clock::now();
@@ -164,7 +162,7 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
                                  std::to_string(expected));
             break;
         }
-        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
+        rd_kafka_message_t* m = rd_kafka_consume_queue(queue, 100);
         if (m == nullptr) continue;
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             if (out.errors.size() < 20) {
@@ -183,7 +181,9 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
         }
         rd_kafka_message_destroy(m);
     }
-    rd_kafka_consumer_close(rk.get());
+    for (const auto& [p, off] : start) rd_kafka_consume_stop(rkt, p);
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_topic_destroy(rkt);
     return out;
 }
 

@@ -38,8 +38,8 @@ struct consume_outcome {
     std::vector<std::string> errors;
 };
 
-/// Consumes with rd_kafka_assign (no group) from `start` (partition -> offset, or
-/// RD_KAFKA_OFFSET_BEGINNING = -2) until `expected` records arrived, then keeps polling for
+/// Consumes without a group (librdkafka's per-partition consume_start_queue) from `start`
+/// (partition -> offset, or RD_KAFKA_OFFSET_BEGINNING = -2) until `expected` records arrived, then keeps polling for
 /// `linger` to catch extra records; stops early after `idle_timeout` without a new record.
 consume_outcome consume(const std::string& bootstrap, const std::string& topic,
                         const std::map<std::int32_t, std::int64_t>& start, std::size_t expected,
