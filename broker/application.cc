@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
@@ -89,6 +90,14 @@ bool application::start() {
         return false;
     }
     zk_ = std::move(zk.value());
+    // After an expiry the ephemerals and watches are gone: open a new session; the registry,
+    // election and watcher re-register and re-read on their own once it is up.
+    zk_->add_session_listener([this](const coordination::session_event& e) {
+        if (e.state == coordination::session_state::expired) {
+            spdlog::warn("ZooKeeper session 0x{:x} expired; opening a new one", e.session_id);
+            on_session_expired();
+        }
+    });
 
     auto cluster_id = wait_for<coordination::result<std::string>>(
         [&](auto done) { coordination::get_or_create_cluster_id(*zk_, std::move(done)); });
@@ -188,7 +197,24 @@ bool application::start() {
     return true;
 }
 
+void application::on_session_expired() {
+    // reconnect() blocks until the new session is up, so it runs on an io thread rather than on
+    // zk_strand_ (whose handlers the new session's start-up needs). Retries until it works or
+    // the broker stops.
+    asio::post(io_, [this] {
+        if (stopping_) {
+            return;
+        }
+        if (auto ec = zk_->reconnect(std::chrono::milliseconds(cfg_.zookeeper_connection_timeout_ms)); ec) {
+            spdlog::error("cannot open a new ZooKeeper session: {}; retrying", ec.message());
+            auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
+            timer->async_wait([this, timer](const boost::system::error_code&) { on_session_expired(); });
+        }
+    });
+}
+
 void application::stop() {
+    stopping_ = true;
     if (server_) {
         server_->stop();
     }

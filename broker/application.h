@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -57,6 +58,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> zk_strand_;
     std::vector<std::thread> threads_;
     broker_metrics metrics_;
+    std::atomic<bool> stopping_{false};
 
     std::unique_ptr<coordination::zk_session> zk_;
     std::unique_ptr<storage::log_manager> logs_;
