@@ -156,9 +156,24 @@ bool application::start() {
             spdlog::info("broker {} re-registered on a new ZooKeeper session", cfg_.broker_id);
         }
     });
-    auto registered = wait_for<std::error_code>([&](auto done) {
-        asio::post(zk_strand_, [this, done = std::move(done)]() mutable { registry_->start(std::move(done)); });
-    });
+    // After a crash the previous process's ephemeral node lives on until its session times out.
+    // Kafka refuses to start then; we wait for it to expire (bounded by the session timeout), so a
+    // supervisor's immediate restart just works.
+    const auto register_deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.zookeeper_session_timeout_ms) +
+        std::chrono::seconds(5);
+    std::error_code registered;
+    for (;;) {
+        registered = wait_for<std::error_code>([&](auto done) {
+            asio::post(zk_strand_, [this, done = std::move(done)]() mutable { registry_->start(std::move(done)); });
+        });
+        if (registered != coordination::errc::broker_already_registered ||
+            std::chrono::steady_clock::now() >= register_deadline || stopping_) {
+            break;
+        }
+        spdlog::info("waiting for the previous session of broker {} to expire", cfg_.broker_id);
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
     if (registered) {
         spdlog::error("cannot register broker {}: {}", cfg_.broker_id, registered.message());
         return false;
