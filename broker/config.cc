@@ -207,8 +207,12 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
     if (error) {
         return *error;
     }
-    if (rf > std::numeric_limits<int16_t>::max() || offsets_rf > std::numeric_limits<int16_t>::max()) {
-        return config_error{"replication factor too large"};
+    for (auto [key, value] : {std::pair<const char*, int32_t>{"default.replication.factor", rf},
+                              {"offsets.topic.replication.factor", offsets_rf}}) {
+        if (value > std::numeric_limits<int16_t>::max()) {
+            return config_error{"invalid value '" + std::to_string(value) + "' for " + key +
+                                ": expected an integer <= 32767"};
+        }
     }
     c.default_replication_factor = static_cast<int16_t>(rf);
     c.offsets_topic_replication_factor = static_cast<int16_t>(offsets_rf);
