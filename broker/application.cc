@@ -129,18 +129,19 @@ bool application::start() {
     replicas_ = std::make_unique<replica_manager>(*logs_, cfg_);
     topic_store_ = std::make_unique<coordination::topic_store>(*zk_);
     watcher_ = coordination::cluster_watcher::make(*zk_);
-    std::promise<void> first_snapshot;
-    bool first = true;
-    watcher_->on_update([this, &first_snapshot, &first](std::shared_ptr<const coordination::cluster_snapshot> s) {
+    // The callback outlives start(): it owns the one-shot "first snapshot" signal.
+    auto first_snapshot = std::make_shared<std::promise<void>>();
+    auto loaded = first_snapshot->get_future();
+    watcher_->on_update([this, first_snapshot](std::shared_ptr<const coordination::cluster_snapshot> s) mutable {
         replicas_->apply(*s);
         metadata_->update(std::move(s));
-        if (first) {
-            first = false;
-            first_snapshot.set_value();
+        if (first_snapshot) {
+            first_snapshot->set_value();
+            first_snapshot.reset();
         }
     });
     asio::post(zk_strand_, [this] { watcher_->start(); });
-    first_snapshot.get_future().wait();
+    loaded.wait();
 
     // 4. Register (ephemeral /brokers/ids/<id>) and take part in the controller election.
     coordination::broker_info me;
