@@ -203,6 +203,14 @@ bool application::start() {
         });
     asio::post(zk_strand_, [this] { election_->start(); });
 
+    // Clients act on Metadata as soon as the port opens (create a topic, find leaders): wait until
+    // our own registration is visible in the local metadata, so the broker never describes a
+    // cluster without itself.
+    const auto visible_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!metadata_->get()->brokers.contains(cfg_.broker_id) && std::chrono::steady_clock::now() < visible_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+
     // 5. Serve clients only once logs and metadata are loaded: an open port means ready.
     handlers_ = std::make_unique<handlers>(handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_});
     dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
