@@ -4,6 +4,7 @@
 # (e.g. `tools/test.sh -L unit`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash .ci/install-deps
 build="${BUILD_DIR:-build}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j "$(nproc)"
