@@ -38,12 +38,8 @@ int32_t partition::leader_epoch() const {
 append_outcome partition::append(std::span<uint8_t> batches, int32_t max_message_bytes) {
     append_outcome out;
     std::lock_guard lock(mutex_);
-    if (log_ == nullptr) {
-        out.error = protocol::error_code::unknown_topic_or_partition;
-        return out;
-    }
-    if (!leader_) {
-        out.error = protocol::error_code::not_leader_or_follower;
+    if (auto e = serving_error_locked(); e != protocol::error_code::none) {
+        out.error = e;
         return out;
     }
     if (batches.size() > static_cast<size_t>(max_message_bytes)) {
@@ -66,12 +62,8 @@ append_outcome partition::append(std::span<uint8_t> batches, int32_t max_message
 read_outcome partition::read(int64_t offset, uint32_t max_bytes) const {
     read_outcome out;
     std::lock_guard lock(mutex_);
-    if (log_ == nullptr) {
-        out.error = protocol::error_code::unknown_topic_or_partition;
-        return out;
-    }
-    if (!leader_) {
-        out.error = protocol::error_code::not_leader_or_follower;
+    if (auto e = serving_error_locked(); e != protocol::error_code::none) {
+        out.error = e;
         return out;
     }
     // Until replication lands the leader is the only replica that holds data, so the high
@@ -109,17 +101,24 @@ int64_t partition::log_end_offset() const {
 
 protocol::error_code partition::offset_for_timestamp(int64_t ts, int64_t& offset_out) const {
     std::lock_guard lock(mutex_);
-    if (log_ == nullptr) {
-        return protocol::error_code::unknown_topic_or_partition;
-    }
-    if (!leader_) {
-        return protocol::error_code::not_leader_or_follower;
+    if (auto e = serving_error_locked(); e != protocol::error_code::none) {
+        return e;
     }
     auto r = log_->offset_for_timestamp(ts);
     if (!r) {
         return to_kafka_error(r.error());
     }
     offset_out = r.value();
+    return protocol::error_code::none;
+}
+
+protocol::error_code partition::serving_error_locked() const {
+    if (log_ == nullptr) {
+        return protocol::error_code::unknown_topic_or_partition;
+    }
+    if (!leader_) {
+        return protocol::error_code::not_leader_or_follower;
+    }
     return protocol::error_code::none;
 }
 

@@ -80,6 +80,8 @@ public:
 
 private:
     void wake_waiters_locked();
+    /// Why this replica cannot serve clients now (deleted, or not the leader), or none.
+    protocol::error_code serving_error_locked() const;
 
     const std::string topic_;
     const int32_t index_;
