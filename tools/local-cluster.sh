@@ -46,6 +46,14 @@ live_pid() {
     echo "$pid"
 }
 
+# True while the process recorded for $1 exists. For the start-up wait loops: right after the
+# fork, before nohup/setsid exec the server, /proc/<pid>/cmdline is still this script's, which
+# live_pid would not accept.
+alive() {
+    local file=$PID_DIR/$1.pid
+    [[ -f $file ]] && kill -0 "$(<"$file")" 2>/dev/null
+}
+
 members() {
     echo zookeeper
     for ((i = 1; i <= BROKERS; i++)); do echo "broker-$i"; done
@@ -74,6 +82,13 @@ spawn() {
     shift 2
     nohup setsid "$@" >"$log" 2>&1 </dev/null &
     echo $! >"$PID_DIR/$name.pid"
+    # Wait (at most 5 s) for the exec, so that from here on live_pid recognises the process.
+    local i
+    for ((i = 0; i < 50; i++)); do
+        live_pid "$name" >/dev/null && return 0
+        alive "$name" || return 0
+        sleep 0.1
+    done
 }
 
 fail_with_log() {
@@ -108,7 +123,7 @@ CFG
         org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg"
     local deadline=$((SECONDS + START_TIMEOUT_S))
     until [[ $( (exec 3<>"/dev/tcp/127.0.0.1/$port" && echo ruok >&3 && timeout 2 cat <&3) 2>/dev/null) == imok ]]; do
-        live_pid zookeeper >/dev/null || fail_with_log zookeeper "$dir/zookeeper.log"
+        alive zookeeper || fail_with_log zookeeper "$dir/zookeeper.log"
         ((SECONDS < deadline)) || fail_with_log zookeeper "$dir/zookeeper.log"
         sleep 0.3
     done
@@ -142,8 +157,7 @@ wait_for_brokers() {
     while :; do
         ready=1
         for ((i = 1; i <= BROKERS; i++)); do
-            live_pid "broker-$i" >/dev/null ||
-                fail_with_log "broker-$i" "$CLUSTER_DIR/broker-$i/server.log"
+            alive "broker-$i" || fail_with_log "broker-$i" "$CLUSTER_DIR/broker-$i/server.log"
             port_in_use $((BASE_PORT + i - 1)) || ready=0
         done
         if ((ready)) && timeout 5 kcat -b "127.0.0.1:$BASE_PORT" -L -m 3 2>/dev/null |

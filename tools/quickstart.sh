@@ -31,7 +31,7 @@ echo "\$ brook-topics --bootstrap-server $BOOTSTRAP --create --topic $TOPIC --pa
 # the topic already holds messages from earlier runs.
 MESSAGE="hello from brook, $(date -u +%Y-%m-%dT%H:%M:%SZ) #$$"
 step "producing one message with kcat"
-echo "\$ echo '$MESSAGE' | kcat -P -b $BOOTSTRAP -t $TOPIC"
+echo "\$ echo '$MESSAGE' | kcat -P -b $BOOTSTRAP -t $TOPIC -X request.required.acks=all"
 echo "$MESSAGE" | kcat -P -b "$BOOTSTRAP" -t "$TOPIC" -X request.required.acks=all
 
 step "consuming the topic from the beginning with kcat"
