@@ -17,6 +17,10 @@ RF=$((BROKERS < 3 ? BROKERS : 3))
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# A fresh machine first gets the Debian packages (build tools, ZooKeeper, java, kcat); a no-op
+# when they are all there.
+bash "$ROOT/.ci/install-deps"
+
 step "starting ZooKeeper and $BROKERS brokers"
 "$CLUSTER" start
 BOOTSTRAP=$("$CLUSTER" bootstrap)
