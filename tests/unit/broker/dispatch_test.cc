@@ -63,6 +63,24 @@ TEST_F(dispatch_test, api_versions_v3_gets_a_v0_body_with_unsupported_version) {
     expect_registry_ranges(resp);
 }
 
+TEST_F(dispatch_test, api_versions_above_v3_with_an_unknown_body_still_gets_the_v0_answer) {
+    // A future client: flexible header (v2) and a body we cannot know; it is not parsed.
+    protocol::wire::writer w;
+    protocol::request_header h;
+    h.api_key = 18;
+    h.api_version = 9;
+    h.correlation_id = 77;
+    h.client_id = "future";
+    protocol::encode_request_header(w, h);
+    w.write_int32(0x7fffffff);
+    w.write_int8(-3);
+    auto r = dispatch(w.to_bytes());
+    ASSERT_EQ(r.result, dispatch_result::respond);
+    auto resp = broker_test::decode_response<protocol::api_versions_response>(r, 0, 77, 0);
+    EXPECT_EQ(resp.error_code, 35);
+    expect_registry_ranges(resp);
+}
+
 TEST_F(dispatch_test, unknown_api_key_closes) {
     // A well-formed v1 header for api key 99 (and for OffsetCommit, which Kafka has but we do not serve).
     for (int16_t key : {int16_t{99}, int16_t{8}, int16_t{-1}}) {

@@ -263,6 +263,40 @@ TEST_F(produce_fetch_test, fetch_max_bytes_returns_at_least_one_batch) {
     EXPECT_EQ(only_partition(resp).records.to_bytes(), as_stored(b1, 0, 0));
 }
 
+TEST_F(produce_fetch_test, transactional_produce_is_refused) {
+    auto req = produce_req("t", 0, make_batch(1));
+    req.transactional_id = "tx-1";
+    auto r = produce(7, req);
+    EXPECT_EQ(only_partition(r).error_code, 53);  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    EXPECT_EQ(log_end("t", 0), 0);
+}
+
+TEST_F(produce_fetch_test, response_max_bytes_spreads_over_partitions) {
+    auto b0 = make_batch(1, 1000, 500);
+    auto b1 = make_batch(1, 1000, 500);
+    produce(7, produce_req("t", 0, b0));
+    produce(7, produce_req("t", 1, b1));
+    protocol::fetch_request req = fetch_req("t", 0, 0);
+    auto& p1 = req.topics[0].partitions.emplace_back();
+    p1.partition = 1;
+    p1.fetch_offset = 0;
+    p1.partition_max_bytes = 1 << 20;
+    req.max_bytes = 100;  // below one batch: the first partition still gets its batch (KIP-74)
+    auto resp = fetch(11, req);
+    ASSERT_EQ(resp.responses.at(0).partitions.size(), 2u);
+    const auto& first = resp.responses[0].partitions[0];
+    const auto& second = resp.responses[0].partitions[1];
+    EXPECT_EQ(first.records.to_bytes(), as_stored(b0, 0, 0));
+    EXPECT_EQ(second.partition_index, 1);
+    EXPECT_EQ(second.error_code, none);
+    EXPECT_EQ(second.records.size(), 0u);
+    EXPECT_EQ(second.high_watermark, 1);  // offsets are still reported
+    // With room for both, both come back.
+    req.max_bytes = 1 << 20;
+    auto both = fetch(11, req);
+    EXPECT_EQ(both.responses[0].partitions[1].records.to_bytes(), as_stored(b1, 0, 0));
+}
+
 TEST_F(produce_fetch_test, long_poll_times_out_after_max_wait_without_records) {
     produce(7, produce_req("t", 0, make_batch(1)));
     reply raw;
