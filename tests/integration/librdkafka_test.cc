@@ -47,7 +47,7 @@ TEST_P(librdkafka_test, produce_100k_and_read_back_at_reported_offsets) {
 
     std::map<std::int32_t, std::int64_t> start;
     for (int p = 0; p < partitions; ++p) start[p] = RD_KAFKA_OFFSET_BEGINNING;
-    auto consumed = consume(broker().bootstrap(), topic, start, n);
+    auto consumed = consume_assigned(broker().bootstrap(), topic, start, n);
     ASSERT_TRUE(consumed.errors.empty()) << consumed.errors.front();
     ASSERT_EQ(consumed.records.size(), n);
 

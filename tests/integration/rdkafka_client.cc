@@ -1,5 +1,7 @@
 #include "tests/integration/rdkafka_client.h"
 
+#include <functional>
+
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
@@ -116,38 +118,11 @@ produce_outcome produce(const std::string& bootstrap, const std::string& topic,
     return out;
 }
 
-consume_outcome consume(const std::string& bootstrap, const std::string& topic,
-                        const std::map<std::int32_t, std::int64_t>& start, std::size_t expected,
-                        std::chrono::milliseconds idle_timeout, std::chrono::milliseconds linger,
-                        const std::map<std::string, std::string>& conf_overrides) {
-    consume_outcome out;
-    std::map<std::string, std::string> entries{
-        {"bootstrap.servers", bootstrap},
-        {"enable.partition.eof", "false"},
-    };
-    for (const auto& [k, v] : conf_overrides) entries[k] = v;
-    std::string error;
-    rd_kafka_conf_t* conf = make_conf(entries, error);
-    if (conf == nullptr) {
-        out.errors.push_back(error);
-        return out;
-    }
-    kafka_ptr rk = make_client(RD_KAFKA_CONSUMER, conf, error);
-    if (!rk) {
-        out.errors.push_back(error);
-        return out;
-    }
-    // librdkafka's rd_kafka_assign() needs a group.id (UNKNOWN_GROUP otherwise) and then talks
-    // to a group coordinator; the legacy per-partition consumer (consume_start_queue) is the
-    // group-less way to read partitions from given offsets.
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
-    for (const auto& [p, off] : start) {
-        if (rd_kafka_consume_start_queue(rkt, p, off, queue) != 0) {
-            out.errors.push_back("consume_start p" + std::to_string(p) + ": " +
-                                 rd_kafka_err2str(rd_kafka_last_error()));
-        }
-    }
+namespace {
+// Polls `next` until `expected` records arrived (then `linger` more for extras) or nothing new
+// came for `idle_timeout`.
+void collect(const std::function<rd_kafka_message_t*()>& next, std::size_t expected,
+             std::chrono::milliseconds idle_timeout, std::chrono::milliseconds linger, consume_outcome& out) {
     out.records.reserve(expected);
     auto last_progress = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point done_at{};
@@ -162,7 +137,7 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
                                  std::to_string(expected));
             break;
         }
-        rd_kafka_message_t* m = rd_kafka_consume_queue(queue, 100);
+        rd_kafka_message_t* m = next();
         if (m == nullptr) continue;
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             if (out.errors.size() < 20) {
@@ -181,9 +156,69 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
         }
         rd_kafka_message_destroy(m);
     }
+}
+
+kafka_ptr make_consumer(std::map<std::string, std::string> entries, const std::map<std::string, std::string>& overrides,
+                        consume_outcome& out) {
+    entries["enable.partition.eof"] = "false";
+    for (const auto& [k, v] : overrides) entries[k] = v;
+    std::string error;
+    rd_kafka_conf_t* conf = make_conf(entries, error);
+    if (conf == nullptr) {
+        out.errors.push_back(error);
+        return nullptr;
+    }
+    kafka_ptr rk = make_client(RD_KAFKA_CONSUMER, conf, error);
+    if (!rk) out.errors.push_back(error);
+    return rk;
+}
+}  // namespace
+
+consume_outcome consume(const std::string& bootstrap, const std::string& topic,
+                        const std::map<std::int32_t, std::int64_t>& start, std::size_t expected,
+                        std::chrono::milliseconds idle_timeout, std::chrono::milliseconds linger,
+                        const std::map<std::string, std::string>& conf_overrides) {
+    consume_outcome out;
+    kafka_ptr rk = make_consumer({{"bootstrap.servers", bootstrap}}, conf_overrides, out);
+    if (!rk) return out;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
+    for (const auto& [p, off] : start) {
+        if (rd_kafka_consume_start_queue(rkt, p, off, queue) != 0) {
+            out.errors.push_back("consume_start p" + std::to_string(p) + ": " +
+                                 rd_kafka_err2str(rd_kafka_last_error()));
+        }
+    }
+    collect([&] { return rd_kafka_consume_queue(queue, 100); }, expected, idle_timeout, linger, out);
     for (const auto& [p, off] : start) rd_kafka_consume_stop(rkt, p);
     rd_kafka_queue_destroy(queue);
     rd_kafka_topic_destroy(rkt);
+    return out;
+}
+
+consume_outcome consume_assigned(const std::string& bootstrap, const std::string& topic,
+                                 const std::map<std::int32_t, std::int64_t>& start, std::size_t expected,
+                                 std::chrono::milliseconds idle_timeout, std::chrono::milliseconds linger) {
+    consume_outcome out;
+    // The high-level consumer insists on a group.id even when it never joins the group; with
+    // explicit offsets in the assignment and auto-commit off it never needs the coordinator.
+    kafka_ptr rk = make_consumer({{"bootstrap.servers", bootstrap},
+                                  {"group.id", "brook-assign-only"},
+                                  {"enable.auto.commit", "false"},
+                                  {"enable.auto.offset.store", "false"}},
+                                 {}, out);
+    if (!rk) return out;
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(start.size()));
+    for (const auto& [p, off] : start) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = off;
+    rd_kafka_resp_err_t err = rd_kafka_assign(rk.get(), list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        out.errors.push_back(std::string("assign: ") + rd_kafka_err2str(err));
+        return out;
+    }
+    collect([&] { return rd_kafka_consumer_poll(rk.get(), 100); }, expected, idle_timeout, linger, out);
+    rd_kafka_assign(rk.get(), nullptr);
+    rd_kafka_consumer_close(rk.get());
     return out;
 }
 

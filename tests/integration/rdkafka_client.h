@@ -47,6 +47,13 @@ consume_outcome consume(const std::string& bootstrap, const std::string& topic,
                         std::chrono::milliseconds linger = std::chrono::milliseconds(300),
                         const std::map<std::string, std::string>& conf = {});
 
+/// Same, through the high-level consumer: rd_kafka_assign() with explicit start offsets (no group
+/// join, no commits) and rd_kafka_consumer_poll().
+consume_outcome consume_assigned(const std::string& bootstrap, const std::string& topic,
+                                 const std::map<std::int32_t, std::int64_t>& start, std::size_t expected,
+                                 std::chrono::milliseconds idle_timeout = std::chrono::seconds(30),
+                                 std::chrono::milliseconds linger = std::chrono::milliseconds(300));
+
 /// Partition count of `topic` from a Metadata request (-1 on error, error text in `error`).
 int partition_count(const std::string& bootstrap, const std::string& topic, std::string* error);
 
