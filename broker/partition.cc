@@ -99,7 +99,7 @@ int64_t partition::log_end_offset() const {
     return log_ ? log_->log_end_offset() : -1;
 }
 
-protocol::error_code partition::offset_for_timestamp(int64_t ts, int64_t& offset_out) const {
+protocol::error_code partition::offset_for_timestamp(int64_t ts, int64_t& timestamp_out, int64_t& offset_out) const {
     std::lock_guard lock(mutex_);
     if (auto e = serving_error_locked(); e != protocol::error_code::none) {
         return e;
@@ -108,7 +108,8 @@ protocol::error_code partition::offset_for_timestamp(int64_t ts, int64_t& offset
     if (!r) {
         return to_kafka_error(r.error());
     }
-    offset_out = r.value();
+    timestamp_out = r.value().timestamp;
+    offset_out = r.value().offset;
     return protocol::error_code::none;
 }
 

@@ -68,8 +68,9 @@ public:
     int64_t high_watermark() const;
     int64_t log_start_offset() const;
     int64_t log_end_offset() const;
-    /// First offset whose timestamp is >= ts, or -1 if none (ListOffsets by time).
-    protocol::error_code offset_for_timestamp(int64_t ts, int64_t& offset_out) const;
+    /// First record whose timestamp is >= ts: its timestamp and offset, both -1 if none
+    /// (ListOffsets by time).
+    protocol::error_code offset_for_timestamp(int64_t ts, int64_t& timestamp_out, int64_t& offset_out) const;
 
     /// Registers a fetch to wake on the next append (or role change).
     void add_waiter(const std::shared_ptr<fetch_waiter>& w);

@@ -215,7 +215,7 @@ result<read_result> log::read(int64_t start_offset, uint32_t max_bytes, int64_t 
     return r;
 }
 
-result<int64_t> log::offset_for_timestamp(int64_t ts) const {
+result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
     if (closed_) return errc::log_closed;
     for (const auto& [base, sp] : segments_) {
         const segment& seg = *sp;
@@ -228,24 +228,25 @@ result<int64_t> log::offset_for_timestamp(int64_t ts) const {
             BROOK_STORAGE_TRY(auto hdr, seg.read_batch_header(pos));
             if (!hdr) break;
             if (hdr->max_timestamp >= ts) {
-                if (hdr->codec != rec::compression::none) return hdr->base_offset;
+                if (hdr->codec != rec::compression::none) return timestamp_offset{hdr->max_timestamp, hdr->base_offset};
                 std::vector<uint8_t> bytes(hdr->size);
                 BROOK_STORAGE_TRY(auto n, pread_full(seg.file()->fd(), bytes, hdr->position));
                 if (n != bytes.size()) return errc::io_error;
                 rec::batch_view b(bytes);
-                if (b.ts_type() == rec::timestamp_type::log_append_time) return b.base_offset();
+                if (b.ts_type() == rec::timestamp_type::log_append_time) {
+                    return timestamp_offset{b.max_timestamp(), b.base_offset()};
+                }
                 rec::record_reader rr(b);
                 while (auto record = rr.next()) {
-                    if (b.first_timestamp() + record->timestamp_delta >= ts) {
-                        return b.base_offset() + record->offset_delta;
-                    }
+                    int64_t record_ts = b.first_timestamp() + record->timestamp_delta;
+                    if (record_ts >= ts) return timestamp_offset{record_ts, b.base_offset() + record->offset_delta};
                 }
-                return b.base_offset();
+                return timestamp_offset{b.max_timestamp(), b.base_offset()};
             }
             pos = hdr->position + hdr->size;
         }
     }
-    return int64_t{-1};
+    return timestamp_offset{};
 }
 
 result<void> log::truncate_to(int64_t offset) {

@@ -36,6 +36,12 @@ struct file_slice {
     std::shared_ptr<const void> keepalive;
 };
 
+struct timestamp_offset {
+    int64_t timestamp = -1;
+    int64_t offset = -1;
+    friend bool operator==(const timestamp_offset&, const timestamp_offset&) = default;
+};
+
 struct read_result {
     /// Whole batches, in offset order; consecutive batches of one segment share one slice.
     std::vector<file_slice> slices;
@@ -85,10 +91,11 @@ public:
     /// start_offset outside [log_start_offset, log_end_offset] -> errc::offset_out_of_range.
     result<read_result> read(int64_t start_offset, uint32_t max_bytes, int64_t max_offset) const;
 
-    /// First offset whose record timestamp is >= ts, or -1 if none. Uses the time index, then
-    /// batch headers; inside an uncompressed batch the records are walked, a compressed batch
-    /// answers with its base offset.
-    result<int64_t> offset_for_timestamp(int64_t ts) const;
+    /// First record whose timestamp is >= ts, as {timestamp, offset}; {-1, -1} if none (Kafka's
+    /// ListOffsets answer). Uses the time index, then batch headers; inside an uncompressed batch
+    /// the records are walked; a compressed batch answers with its base offset and max timestamp
+    /// (no decompression on this path), a LogAppendTime batch with its base offset and max timestamp.
+    result<timestamp_offset> offset_for_timestamp(int64_t ts) const;
 
     /// Removes every offset >= offset (a follower cutting a divergent tail). As in Kafka the cut
     /// is at the start of the batch containing offset, so log_end_offset() may end below it.

@@ -42,12 +42,13 @@ asio::awaitable<dispatch_result> handlers::list_offsets(const protocol::request_
             } else if (p.timestamp == earliest_timestamp) {
                 offset = part->log_start_offset();
             } else {
-                auto ec = part->offset_for_timestamp(p.timestamp, offset);
+                int64_t found_timestamp = -1;
+                auto ec = part->offset_for_timestamp(p.timestamp, found_timestamp, offset);
                 if (ec != error_code::none) {
                     pr.error_code = static_cast<int16_t>(ec);
                     continue;
                 }
-                pr.timestamp = offset >= 0 ? p.timestamp : -1;
+                pr.timestamp = found_timestamp;
             }
             pr.offset = offset;
             if (h.api_version == 0) {

@@ -19,7 +19,7 @@ void fill(log& l) {
 }
 
 void check(const log& l) {
-    auto at = [&](int64_t ts) { return l.offset_for_timestamp(ts).value(); };
+    auto at = [&](int64_t ts) { return l.offset_for_timestamp(ts).value().offset; };
     EXPECT_EQ(at(0), 0);
     EXPECT_EQ(at(1000), 0);
     EXPECT_EQ(at(1001), 1);
@@ -31,6 +31,9 @@ void check(const log& l) {
     EXPECT_EQ(at(2005), 9);
     EXPECT_EQ(at(3001), 10);
     EXPECT_EQ(at(3002), -1);
+    // The answer carries the found record's own timestamp, not the one asked for.
+    EXPECT_EQ(l.offset_for_timestamp(1500).value(), (timestamp_offset{2000, 3}));
+    EXPECT_EQ(l.offset_for_timestamp(3002).value(), (timestamp_offset{-1, -1}));
 }
 
 TEST(log_timestamp, offset_for_timestamp_in_one_segment) {
@@ -84,7 +87,7 @@ TEST(log_timestamp, compressed_batch_answers_with_its_base_offset) {
     for (int i = 0; i < 3; ++i) b.add({.value = rec::as_bytes("z"), .timestamp = 200 + i});
     auto z = b.build();
     ASSERT_TRUE(l->append(z, 0, 0));
-    EXPECT_EQ(l->offset_for_timestamp(201).value(), 2);
+    EXPECT_EQ(l->offset_for_timestamp(201).value(), (timestamp_offset{202, 2}));
 }
 
 TEST(log_slices, slices_outlive_removal_of_the_log) {
