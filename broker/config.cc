@@ -219,12 +219,18 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
     c.log_segment_bytes = static_cast<uint64_t>(segment_bytes);
     c.log_index_interval_bytes = static_cast<uint32_t>(index_interval);
     // Kafka's precedence: ms over minutes over hours.
+    // Values too large to express in ms mean "forever" for practical purposes: clamp, never wrap.
+    auto to_ms = [](int64_t v, int64_t unit_ms) {
+        return v < 0 ? int64_t{-1} : (v > std::numeric_limits<int64_t>::max() / unit_ms
+                                          ? std::numeric_limits<int64_t>::max()
+                                          : v * unit_ms);
+    };
     if (retention_ms != -2) {
         c.log_retention_ms = retention_ms;
     } else if (retention_minutes != -2) {
-        c.log_retention_ms = retention_minutes < 0 ? -1 : retention_minutes * 60 * 1000;
+        c.log_retention_ms = to_ms(retention_minutes, 60 * 1000);
     } else if (retention_hours != -2) {
-        c.log_retention_ms = retention_hours < 0 ? -1 : retention_hours * 3600 * 1000;
+        c.log_retention_ms = to_ms(retention_hours, 3600 * 1000);
     }
     if (c.zookeeper_connect.empty()) {
         return config_error{"zookeeper.connect is required"};
@@ -237,6 +243,12 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         if (!ep) {
             return config_error{"invalid value '" + *advertised +
                                 "' for advertised.listeners: expected PLAINTEXT://host:port"};
+        }
+        if (ep->host.empty() || ep->host == "0.0.0.0" || ep->host == "::") {
+            // Clients connect to what is advertised; a wildcard address reaches no one (Kafka
+            // refuses it too).
+            return config_error{"advertised.listeners cannot use the wildcard address '" + ep->host +
+                                "': advertise a host name or address clients can reach"};
         }
         c.advertised_listener = *ep;
     } else {

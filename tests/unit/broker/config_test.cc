@@ -288,6 +288,17 @@ TEST(make_config, malformed_listeners_are_errors_naming_the_key) {
     }
 }
 
+TEST(make_config, advertising_a_wildcard_address_is_refused) {
+    for (const std::string wildcard : {"PLAINTEXT://0.0.0.0:9092", "PLAINTEXT://[::]:9092", "PLAINTEXT://:9092"}) {
+        EXPECT_THAT(err(with("advertised.listeners", wildcard)), ::testing::HasSubstr("wildcard")) << wildcard;
+    }
+}
+
+TEST(make_config, huge_retention_in_hours_or_minutes_clamps_instead_of_wrapping) {
+    EXPECT_EQ(ok(with("log.retention.hours", "9223372036854775807")).log_retention_ms, INT64_MAX);
+    EXPECT_EQ(ok(with("log.retention.minutes", "153722867280912931")).log_retention_ms, INT64_MAX);
+}
+
 TEST(make_config, only_plaintext_is_supported) {
     EXPECT_THAT(err(with("listeners", "SSL://h:9093")), ::testing::HasSubstr("SSL"));
 }
