@@ -63,7 +63,7 @@ result<std::vector<bootstrap>> parse_bootstrap(std::string_view text, std::strin
         size_t comma = text.find(',', start);
         std::string_view entry = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
         start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
-        if (entry.empty()) return fail("empty entry in the bootstrap server list '" + std::string(text) + "'");
+        if (entry.empty()) continue;  // Kafka's clients skip blank entries ("a:1,,b:2", "a:1,")
         std::string_view host, port;
         if (entry.front() == '[') {
             size_t close = entry.find(']');
@@ -91,6 +91,7 @@ result<std::vector<bootstrap>> parse_bootstrap(std::string_view text, std::strin
         }
         out.push_back({std::string(host), static_cast<uint16_t>(value)});
     }
+    if (out.empty()) return fail("the bootstrap server list has no host:port");
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "tools/common/args.h"
 
+#include "protocol/client/client.h"
+
 #include <charconv>
 #include <limits>
 
@@ -13,54 +15,13 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-cli_result<endpoint> parse_endpoint(std::string_view item) {
-    auto bad = [&](std::string_view why) {
-        return make_cli_error("Error: invalid --bootstrap-server entry '" + std::string(item) +
-                              "': " + std::string(why));
-    };
-    std::string_view host;
-    std::string_view port_text;
-    if (item.front() == '[') {  // [v6-address]:port
-        auto close = item.find(']');
-        if (close == std::string_view::npos || close + 1 >= item.size() || item[close + 1] != ':') {
-            return bad("expected [host]:port");
-        }
-        host = item.substr(1, close - 1);
-        port_text = item.substr(close + 2);
-    } else {
-        auto colon = item.rfind(':');
-        if (colon == std::string_view::npos) return bad("expected host:port");
-        host = item.substr(0, colon);
-        port_text = item.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) return bad("write IPv6 hosts as [host]:port");
-    }
-    if (host.empty()) return bad("empty host");
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-        return bad("port must be a number in 1..65535");
-    }
-    return endpoint{std::string(host), static_cast<uint16_t>(port)};
-}
-
 }  // namespace
 
 cli_result<std::vector<endpoint>> parse_bootstrap_servers(std::string_view text) {
-    std::vector<endpoint> out;
-    while (true) {
-        auto comma = text.find(',');
-        auto item = trim(text.substr(0, comma));
-        if (!item.empty()) {
-            auto ep = parse_endpoint(item);
-            if (!ep) return ep.error();
-            out.push_back(std::move(ep).value());
-        }
-        if (comma == std::string_view::npos) break;
-        text.remove_prefix(comma + 1);
-    }
-    if (out.empty()) return make_cli_error("Error: --bootstrap-server must list at least one host:port");
-    return out;
+    std::string why;
+    auto parsed = protocol::client::parse_bootstrap(text, &why);
+    if (!parsed) return make_cli_error("Error: invalid --bootstrap-server '" + std::string(text) + "': " + why);
+    return std::move(parsed).value();
 }
 
 cli_result<int64_t> parse_positive_int(std::string_view text, std::string_view flag, int64_t max) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/client/client.h"
 #include "tools/common/cli_result.h"
 
 #include <cstdint>
@@ -9,13 +10,8 @@
 
 namespace tools {
 
-/// One `host:port` of a `--bootstrap-server` list.
-struct endpoint {
-    std::string host;
-    uint16_t port = 0;
-
-    friend bool operator==(const endpoint&, const endpoint&) = default;
-};
+/// One `host:port` of a `--bootstrap-server` list (the protocol client's own type).
+using endpoint = protocol::client::bootstrap;
 
 /// One `--config key=value` entry.
 struct config_entry {
@@ -25,8 +21,9 @@ struct config_entry {
     friend bool operator==(const config_entry&, const config_entry&) = default;
 };
 
-/// Parses "h:p[,h:p...]" as Kafka tools accept it; IPv6 hosts are written "[::1]:9092".
-/// Blank entries around commas are ignored; an empty list, a missing or bad port is an error.
+/// Parses "h:p[,h:p...]" as Kafka tools accept it (protocol::client::parse_bootstrap); IPv6 hosts
+/// are written "[::1]:9092". Blank entries are skipped; an empty list, a missing or bad port is
+/// an "Error: ..." line with exit code 1.
 cli_result<std::vector<endpoint>> parse_bootstrap_servers(std::string_view text);
 
 /// Parses a decimal integer in [1, max]; anything else gives "Error: <flag> must be a positive

@@ -264,8 +264,11 @@ TEST(client, parse_bootstrap) {
     ASSERT_TRUE(many);
     EXPECT_EQ(many.value(),
               (std::vector<client::bootstrap>{{"a", 1}, {"b.example", 65535}, {"::1", 9093}}));
-    for (std::string_view bad : {"", "host", "host:", ":9092", "host:0", "host:65536", "host:9x",
-                                 "a:1,,b:2", "a:1,", "::1:9092", "[::1]9092"}) {
+    auto blanks = client::parse_bootstrap("a:1,,b:2,");  // blank entries are skipped, as Kafka does
+    ASSERT_TRUE(blanks);
+    EXPECT_EQ(blanks.value(), (std::vector<client::bootstrap>{{"a", 1}, {"b", 2}}));
+    for (std::string_view bad : {"", ",", " , ", "host", "host:", ":9092", "host:0", "host:65536", "host:9x",
+                                 "::1:9092", "[::1]9092"}) {
         std::string why;
         auto r = client::parse_bootstrap(bad, &why);
         EXPECT_FALSE(r) << bad;
