@@ -13,7 +13,9 @@ BUILD_DIR=${BROOK_BUILD_DIR:-build}
 [[ $BUILD_DIR == /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 TOPIC=${BROOK_TOPIC:-quickstart}
 BROKERS=${BROOK_BROKERS:-3}
-RF=$((BROKERS < 3 ? BROKERS : 3))
+# Replication factor 1 until followers replicate (issue 4): the 3 partitions' leaders spread over
+# the brokers, and every replica listed is one that really holds the data.
+RF=${BROOK_REPLICATION_FACTOR:-1}
 
 step() { printf '\n==> %s\n' "$*"; }
 
