@@ -2,6 +2,7 @@
 
 #include <sys/sendfile.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +24,8 @@ namespace {
 // The read buffer starts at 64 KiB and grows to hold the largest frame seen; a produce request of
 // librdkafka's default batch size (1 MB) then needs a single read when the socket has it all.
 constexpr size_t initial_read_buffer = 64 * 1024;
+// Above this a grown read buffer is released when empty (one 100 MB request must not pin 100 MB).
+constexpr size_t max_retained_read_buffer = 8 * 1024 * 1024;
 // The reader pauses while this much response data waits for a slow client (fetch responses can
 // be large); it bounds memory per connection without dropping anything.
 constexpr size_t max_outbox_bytes = 64 * 1024 * 1024;
@@ -93,12 +96,13 @@ asio::awaitable<void> connection::reader() {
                 }
                 size_t frame_end = begin + 4 + static_cast<size_t>(size);
                 if (frame_end > end) {
-                    if (4 + static_cast<size_t>(size) > buf.size()) {
-                        // Grow so the whole frame fits after compaction below.
+                    // Incomplete: make room for the whole frame behind `begin`, moving the partial
+                    // frame to the front and growing the buffer if the frame is larger than it.
+                    if (frame_end > buf.size()) {
                         std::memmove(buf.data(), buf.data() + begin, end - begin);
                         end -= begin;
                         begin = 0;
-                        buf.resize(4 + static_cast<size_t>(size));
+                        buf.resize(std::max(buf.size(), 4 + static_cast<size_t>(size)));
                     }
                     break;
                 }
@@ -130,6 +134,12 @@ asio::awaitable<void> connection::reader() {
             }
             if (begin == end) {
                 begin = end = 0;
+                if (buf.size() > max_retained_read_buffer) {
+                    // A rare huge request grew the buffer; give the memory back once it is handled.
+                    // Ordinary produce requests (up to ~1 MB) keep theirs: no allocation per request.
+                    buf.resize(initial_read_buffer);
+                    buf.shrink_to_fit();
+                }
             } else if (begin > 0 && buf.size() - end < 4096) {
                 std::memmove(buf.data(), buf.data() + begin, end - begin);
                 end -= begin;
