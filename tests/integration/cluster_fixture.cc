@@ -64,8 +64,15 @@ broker_process& cluster_test::start_broker(int id, std::map<std::string, std::st
     return *brokers_.back();
 }
 
+std::string cluster_test::any_live_bootstrap() {
+    for (auto& b : brokers_) {
+        if (b->running()) return b->bootstrap();
+    }
+    return brokers_.empty() ? std::string() : brokers_.front()->bootstrap();
+}
+
 command_result cluster_test::topics(std::vector<std::string> args, std::chrono::seconds timeout) {
-    std::vector<std::string> argv{brook_topics_binary(), "--bootstrap-server", broker(0).bootstrap()};
+    std::vector<std::string> argv{brook_topics_binary(), "--bootstrap-server", any_live_bootstrap()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout);
 }
@@ -78,7 +85,7 @@ void cluster_test::create_topic(const std::string& topic, int partitions, int re
 
 command_result cluster_test::kcat(std::vector<std::string> args, const std::string& input,
                                   std::chrono::seconds timeout) {
-    std::vector<std::string> argv{"kcat", "-b", broker(0).bootstrap()};
+    std::vector<std::string> argv{"kcat", "-b", any_live_bootstrap()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout, input);
 }

@@ -40,12 +40,14 @@ protected:
         std::vector<std::string> overrides = {});
     test_support::broker_process& broker(std::size_t i = 0) { return *brokers_.at(i); }
 
-    /// Runs brook-topics --bootstrap-server <broker 0> <args...>.
+    /// Bootstrap of the first broker (in start order) whose process runs.
+    std::string any_live_bootstrap();
+    /// Runs brook-topics --bootstrap-server <first running broker> <args...>.
     test_support::command_result topics(std::vector<std::string> args,
                                         std::chrono::seconds timeout = std::chrono::seconds(60));
     /// Creates a topic with brook-topics and asserts success (fatal failure otherwise).
     void create_topic(const std::string& topic, int partitions, int replication = 1);
-    /// Runs kcat with `-b <broker 0>` prepended to args.
+    /// Runs kcat with `-b <first running broker>` prepended to args.
     test_support::command_result kcat(std::vector<std::string> args, const std::string& input = {},
                                       std::chrono::seconds timeout = std::chrono::seconds(120));
 

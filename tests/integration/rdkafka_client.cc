@@ -118,6 +118,54 @@ produce_outcome produce(const std::string& bootstrap, const std::string& topic,
     return out;
 }
 
+produce_outcome produce_until(const std::string& bootstrap, const std::string& topic,
+                              const std::atomic<bool>& stop, std::chrono::milliseconds interval,
+                              const std::map<std::string, std::string>& conf_overrides,
+                              std::chrono::milliseconds flush_timeout) {
+    produce_outcome out;
+    produce_state state{&out};
+    std::map<std::string, std::string> entries{
+        {"bootstrap.servers", bootstrap},
+        {"linger.ms", "5"},
+        {"message.timeout.ms", std::to_string(flush_timeout.count())},
+    };
+    for (const auto& [k, v] : conf_overrides) entries[k] = v;
+    std::string error;
+    rd_kafka_conf_t* conf = make_conf(entries, error);
+    if (conf == nullptr) {
+        out.errors.push_back(error);
+        return out;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, &state);
+    kafka_ptr rk = make_client(RD_KAFKA_PRODUCER, conf, error);
+    if (!rk) {
+        out.errors.push_back(error);
+        return out;
+    }
+    // Delivery reports run only inside rd_kafka_poll/flush on this thread, so growing
+    // `delivered` between those calls is safe.
+    for (std::size_t i = 0; !stop.load(); ++i) {
+        out.delivered.push_back({"k" + std::to_string(i), "v" + std::to_string(i), -1, -1});
+        const auto& r = out.delivered.back();
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(const_cast<char*>(r.key.data()), r.key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(i))), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            out.errors.push_back("producev " + std::to_string(i) + ": " + rd_kafka_err2str(err));
+        }
+        rd_kafka_poll(rk.get(), static_cast<int>(interval.count()));
+    }
+    rd_kafka_resp_err_t ferr = rd_kafka_flush(rk.get(), static_cast<int>(flush_timeout.count()));
+    if (ferr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        out.errors.push_back(std::string("flush: ") + rd_kafka_err2str(ferr) + ", " +
+                             std::to_string(rd_kafka_outq_len(rk.get())) + " still queued");
+    }
+    return out;
+}
+
 namespace {
 // Polls `next` until `expected` records arrived (then `linger` more for extras) or nothing new
 // came for `idle_timeout`.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -32,6 +33,15 @@ produce_outcome produce(const std::string& bootstrap, const std::string& topic,
                         const std::vector<record>& records,
                         const std::map<std::string, std::string>& conf = {},
                         std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+/// Produces one keyed record ("k<i>"/"v<i>", partitioner decides) every `interval` until `stop`
+/// is set, then flushes for up to `flush_timeout`. For a producer that keeps running while the
+/// cluster changes under it; delivery errors it reports are errors librdkafka did not (or could
+/// no longer) retry. Call from its own thread; `stop` is set by another.
+produce_outcome produce_until(const std::string& bootstrap, const std::string& topic,
+                              const std::atomic<bool>& stop, std::chrono::milliseconds interval,
+                              const std::map<std::string, std::string>& conf = {},
+                              std::chrono::milliseconds flush_timeout = std::chrono::seconds(60));
 
 struct consume_outcome {
     std::vector<record> records;

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,16 @@
 #include "tests/support/ports.h"
 
 namespace test_support {
+
+namespace {
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : fallback;
+}
+}  // namespace
+
+std::string brook_server_binary() { return env_or("BROOK_SERVER_BINARY", BROOK_SERVER_BINARY); }
+std::string brook_topics_binary() { return env_or("BROOK_TOPICS_BINARY", BROOK_TOPICS_BINARY); }
 
 broker_process::broker_process(broker_options opts)
     : opts_(std::move(opts)),
@@ -38,7 +49,7 @@ void broker_process::write_config() const {
         {"listeners", "PLAINTEXT://" + bootstrap()},
         {"log.dirs", log_dir()},
         {"zookeeper.connect", opts_.zookeeper_connect},
-        {"zookeeper.session.timeout.ms", "6000"},
+        {"zookeeper.session.timeout.ms", std::to_string(opts_.session_timeout_ms)},
         {"num.partitions", "1"},
         {"default.replication.factor", "1"},
         {"offsets.topic.replication.factor", "1"},
@@ -125,6 +136,24 @@ exit_status broker_process::stop(std::chrono::milliseconds grace) {
 exit_status broker_process::kill() {
     if (!proc_) return {};
     return proc_->kill();
+}
+
+void broker_process::send_signal(int sig) {
+    if (proc_ && proc_->running()) ::kill(proc_->pid(), sig);
+}
+
+std::optional<exit_status> broker_process::wait_for_exit(std::chrono::milliseconds timeout) {
+    if (!proc_) return exit_status{};
+    return proc_->wait_for_exit(timeout);
+}
+
+void broker_process::suspend() {
+    if (!running()) throw fixture_error("suspend: brook-server " + std::to_string(opts_.broker_id) + " is not running");
+    ::kill(proc_->pid(), SIGSTOP);
+}
+
+void broker_process::resume() {
+    if (proc_) ::kill(proc_->pid(), SIGCONT);
 }
 
 void broker_process::restart() {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,21 @@
 
 namespace test_support {
 
-/// Paths of the binaries under test, fixed at configure time (compile definitions).
-inline std::string brook_server_binary() { return BROOK_SERVER_BINARY; }
-inline std::string brook_topics_binary() { return BROOK_TOPICS_BINARY; }
+/// Paths of the binaries under test: fixed at configure time (compile definitions), unless the
+/// environment names others (BROOK_SERVER_BINARY, BROOK_TOPICS_BINARY), e.g. to run this build's
+/// tests against binaries built from another checkout.
+std::string brook_server_binary();
+std::string brook_topics_binary();
 
 struct broker_options {
     int broker_id = 1;
     /// zookeeper.connect, normally "<zk.connect_string()>/<chroot>".
     std::string zookeeper_connect;
-    /// Extra or replacing server.properties entries (e.g. {"num.partitions","3"}).
+    /// zookeeper.session.timeout.ms: how long after a crash (or SIGSTOP) ZooKeeper expires the
+    /// broker's session and deletes its registration. Issue-3 tests use 4000.
+    int session_timeout_ms = 6000;
+    /// Extra or replacing server.properties entries (e.g. {"num.partitions","3"}); they win over
+    /// the fields above.
     std::map<std::string, std::string> properties;
     /// Passed as `--override key=value` on the command line (tests the flag itself).
     std::vector<std::string> overrides;
@@ -57,11 +64,20 @@ public:
     /// broker needed SIGKILL. Returns how it ended.
     exit_status stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
     exit_status kill();
+    /// Sends `sig` (e.g. SIGTERM) without waiting; pair with wait_for_exit().
+    void send_signal(int sig);
+    /// Waits up to `timeout` for the process to end by itself; nullopt if still running.
+    std::optional<exit_status> wait_for_exit(std::chrono::milliseconds timeout);
+    /// SIGSTOP: the process freezes (no ZooKeeper heartbeats, no requests served) until resume().
+    void suspend();
+    /// SIGCONT after suspend().
+    void resume();
     void restart();
     bool running();
     pid_t pid() const;
 
     std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+    int session_timeout_ms() const { return opts_.session_timeout_ms; }
     std::uint16_t port() const { return port_; }
     int broker_id() const { return opts_.broker_id; }
     std::string dir() const { return dir_.str(); }

@@ -10,6 +10,7 @@
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/zookeeper_ensemble.h"
 #include "tests/support/zookeeper_server.h"
 
 using namespace test_support;
@@ -205,6 +206,140 @@ TEST_F(zookeeper_fixture, create_get_children_and_missing_nodes) {
     EXPECT_THROW(zk_->children("/brook-selftest/none"), fixture_error);
     EXPECT_THROW(zk_->get("/brook-selftest/none"), fixture_error);
     EXPECT_NE(zk_->dump("/brook-selftest").find("ids"), std::string::npos);
+}
+
+TEST_F(zookeeper_fixture, cluster_view_reads_brokers_controller_epoch_and_states) {
+    const std::string c = "/brook-selftest-view";
+    auto zk = zk_->reader();
+    zk.create(c + "/brokers/ids/2", "{}");
+    zk.create(c + "/brokers/ids/10", "{}");
+    zk.create(c + "/controller", R"({"version":1,"brokerid":10,"timestamp":"1"})");
+    zk.create(c + "/controller_epoch", "7");
+    zk.create(c + "/brokers/topics/t", R"({"version":2,"partitions":{"0":[2,10],"1":[10,2],"2":[2]}})");
+    zk.create(c + "/brokers/topics/t/partitions/0/state",
+              R"({"controller_epoch":7,"leader":2,"version":1,"leader_epoch":3,"isr":[2,10]})");
+    zk.create(c + "/brokers/topics/t/partitions/1/state",
+              R"({"controller_epoch":6,"leader":-1,"version":1,"leader_epoch":0,"isr":[10]})");
+    zk.set(c + "/brokers/topics/t/partitions/1/state",
+           R"({"controller_epoch":7,"leader":10,"version":1,"leader_epoch":1,"isr":[10]})");
+    auto v = zk.cluster(c);
+    EXPECT_EQ(v.brokers, (std::vector<int>{2, 10}));
+    EXPECT_EQ(v.controller, 10);
+    EXPECT_EQ(v.controller_owner, 0);  // created persistent here
+    EXPECT_EQ(v.controller_epoch, 7);
+    EXPECT_EQ(v.controller_epoch_version, 0);
+    EXPECT_GT(v.ids_pzxid, 0);
+    ASSERT_EQ(v.topics.count("t"), 1u);
+    EXPECT_EQ(v.topics.at("t"), 3);
+    ASSERT_EQ(v.partitions.size(), 3u) << v.describe();
+    const auto* p0 = v.partition("t", 0);
+    ASSERT_NE(p0, nullptr);
+    EXPECT_EQ(p0->leader, 2);
+    EXPECT_EQ(p0->leader_epoch, 3);
+    EXPECT_EQ(p0->controller_epoch, 7);
+    EXPECT_EQ(p0->isr, (std::vector<int>{2, 10}));
+    EXPECT_EQ(p0->replicas, (std::vector<int>{2, 10}));
+    EXPECT_EQ(p0->zk_version, 0);
+    const auto* p1 = v.partition("t", 1);
+    ASSERT_NE(p1, nullptr);
+    EXPECT_EQ(p1->zk_version, 1);
+    EXPECT_GT(p1->mzxid, p0->mzxid);
+    EXPECT_EQ(v.partition("t", 2)->leader, -2);  // no state znode
+    EXPECT_FALSE(v.all_led_by_live_brokers("t"));
+    EXPECT_EQ(v.leader_counts(), (std::map<int, int>{{2, 1}, {10, 1}}));
+    EXPECT_EQ(v.led_by(10).size(), 1u);
+    zk.create(c + "/brokers/topics/t/partitions/2/state",
+              R"({"controller_epoch":7,"leader":2,"version":1,"leader_epoch":0,"isr":[2]})");
+    EXPECT_TRUE(zk.cluster(c, {"t"}).all_led_by_live_brokers("t"));
+    zk.remove(c + "/brokers/ids/2");
+    auto after = zk.cluster(c, {"t"});
+    EXPECT_FALSE(after.all_led_by_live_brokers("t"));
+    EXPECT_GT(after.ids_pzxid, v.ids_pzxid);  // child deletion moves the parent's pzxid
+    // An empty chroot reads as nothing, not as an error.
+    auto empty = zk.cluster("/brook-selftest-nothing");
+    EXPECT_TRUE(empty.brokers.empty());
+    EXPECT_EQ(empty.controller, -1);
+    EXPECT_EQ(empty.controller_epoch, -1);
+}
+
+TEST(zookeeper_ensemble, three_members_replicate_and_survive_losing_the_leader) {
+    zookeeper_ensemble zk;
+    ASSERT_EQ(zk.size(), 3u);
+    auto leader = zk.leader();
+    ASSERT_TRUE(leader.has_value()) << zk.log_tails();
+    int followers = 0;
+    for (std::size_t i = 0; i < 3; ++i) followers += zk.mode(i) == "follower";
+    EXPECT_EQ(followers, 2);
+    const std::string hosts = zk.connect_string();
+    EXPECT_EQ(std::count(hosts.begin(), hosts.end(), ','), 2) << hosts;
+
+    // Written through one member, read through another.
+    zk_reader(zk.connect_string(0)).create("/brook-ensemble/a", "1");
+    EXPECT_EQ(zk_reader(zk.connect_string(2)).get("/brook-ensemble/a"), "1");
+
+    zk.stop(*leader);
+    EXPECT_FALSE(zk.running(*leader));
+    EXPECT_EQ(zk.mode(*leader), "");
+    ASSERT_TRUE(zk.wait_until_serving(std::chrono::seconds(30))) << zk.log_tails();
+    auto next = zk.leader();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_NE(*next, *leader);
+    zk.reader().create("/brook-ensemble/b", "2");  // two of three still make a quorum
+
+    zk.start(*leader);
+    EXPECT_EQ(zk.mode(*leader), "follower");
+    EXPECT_EQ(zk_reader(zk.connect_string(*leader)).get("/brook-ensemble/b"), "2");
+}
+
+TEST(broker_process, suspend_and_resume_freeze_the_process) {
+    temp_dir d;
+    std::string fake = d.file("fake-server.py");
+    write_file(fake, R"(#!/usr/bin/python3
+import socket, sys, signal, threading, time
+props = dict(l.strip().split("=", 1) for l in open(sys.argv[2]) if "=" in l and not l.startswith("#"))
+print("session", props["zookeeper.session.timeout.ms"], flush=True)
+port = int(props["listeners"].rsplit(":", 1)[1])
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+def tick():
+    n = 0
+    while True:
+        n += 1; open(sys.argv[2] + ".ticks", "w").write(str(n)); time.sleep(0.02)
+threading.Thread(target=tick, daemon=True).start()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen()
+while True:
+    c, _ = s.accept(); c.close()
+)");
+    std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+    broker_options o;
+    o.server_binary = fake;
+    o.zookeeper_connect = "127.0.0.1:1/x";
+    o.session_timeout_ms = 4000;
+    broker_process b(o);
+    EXPECT_EQ(b.session_timeout_ms(), 4000);
+    auto ticks = [&] { return read_file(b.config_path() + ".ticks"); };
+    std::this_thread::sleep_for(200ms);
+    b.suspend();
+    std::this_thread::sleep_for(100ms);  // a write in progress finishes before the stop lands
+    auto frozen = ticks();
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(ticks(), frozen) << "a SIGSTOPped process must not run";
+    EXPECT_TRUE(b.running());
+    b.resume();
+    std::this_thread::sleep_for(300ms);
+    EXPECT_NE(ticks(), frozen);
+    EXPECT_TRUE(b.stop().success());
+    EXPECT_NE(b.log().find("session 4000"), std::string::npos) << b.log();
+}
+
+TEST(broker_process, binary_paths_follow_the_environment) {
+    const char* before = std::getenv("BROOK_SERVER_BINARY");
+    std::string saved = before != nullptr ? before : "";
+    ::setenv("BROOK_SERVER_BINARY", "/elsewhere/brook-server", 1);
+    EXPECT_EQ(brook_server_binary(), "/elsewhere/brook-server");
+    ::unsetenv("BROOK_SERVER_BINARY");
+    EXPECT_EQ(brook_server_binary(), BROOK_SERVER_BINARY);
+    if (before != nullptr) ::setenv("BROOK_SERVER_BINARY", saved.c_str(), 1);
 }
 
 TEST(zookeeper_server, stop_frees_port_and_start_again_keeps_data) {

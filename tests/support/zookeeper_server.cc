@@ -23,53 +23,13 @@ namespace {
 constexpr const char* zookeeper_classpath =
     "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
 
-// One kazoo session per call: python start-up plus connect is ~0.1-0.2 s, fine for assertions.
-// Exit codes: 0 ok, 3 no such node, 2 anything else (message on stderr).
-constexpr const char* kazoo_script = R"PY(
-import sys
-from kazoo.client import KazooClient
-from kazoo.exceptions import NoNodeError
-hosts, op, path = sys.argv[1], sys.argv[2], sys.argv[3]
-data = sys.argv[4].encode() if len(sys.argv) > 4 else b""
-zk = KazooClient(hosts=hosts, timeout=10.0)
-try:
-    zk.start(timeout=10)
-except Exception as e:
-    sys.stderr.write("kazoo cannot connect to %s: %r\n" % (hosts, e)); sys.exit(2)
-out = sys.stdout.buffer
-def dump(p, depth):
-    name = p.rsplit("/", 1)[-1] or "/"
-    value, stat = zk.get(p)
-    shown = value.decode("utf-8", "replace")
-    if len(shown) > 200: shown = shown[:200] + "..."
-    eph = " (ephemeral)" if stat.ephemeralOwner else ""
-    out.write(("%s%s%s %s\n" % ("  " * depth, name, eph, shown)).encode())
-    for c in sorted(zk.get_children(p)):
-        dump((p.rstrip("/") + "/" + c), depth + 1)
-try:
-    if op == "children":
-        out.write("\n".join(sorted(zk.get_children(path))).encode())
-    elif op == "exists":
-        out.write(b"1" if zk.exists(path) else b"0")
-    elif op == "get":
-        out.write(zk.get(path)[0] or b"")
-    elif op == "owner":
-        st = zk.exists(path)
-        if st is None: raise NoNodeError()
-        out.write(str(st.ephemeralOwner).encode())
-    elif op == "dump":
-        dump(path, 0)
-    elif op == "create":
-        zk.create(path, data, makepath=True)
-    else:
-        sys.stderr.write("unknown op " + op + "\n"); sys.exit(2)
-except NoNodeError:
-    sys.stderr.write("no node " + path + "\n"); sys.exit(3)
-finally:
-    zk.stop(); zk.close()
-)PY";
-
 }  // namespace
+
+std::vector<std::string> zookeeper_java_argv(const std::string& main_class, const std::string& config) {
+    return {"/usr/bin/java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dzookeeper.jmx.log4j.disable=true",
+            "-cp", zookeeper_classpath, main_class, config};
+}
 
 zookeeper_server::zookeeper_server() : zookeeper_server(options{}) {}
 
@@ -95,12 +55,7 @@ zookeeper_server::~zookeeper_server() { stop(); }
 void zookeeper_server::start() {
     if (proc_ && proc_->running()) return;
     proc_ = std::make_unique<child_process>(
-        std::vector<std::string>{"/usr/bin/java", "-Xmx256m", "-XX:+UseSerialGC",
-                                 "-XX:TieredStopAtLevel=1",
-                                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                                 "-Dzookeeper.jmx.log4j.disable=true", "-cp", zookeeper_classpath,
-                                 "org.apache.zookeeper.server.ZooKeeperServerMain",
-                                 dir_.file("zoo.cfg")},
+        zookeeper_java_argv("org.apache.zookeeper.server.ZooKeeperServerMain", dir_.file("zoo.cfg")),
         log_path(), dir_.str());
     auto deadline = std::chrono::steady_clock::now() + opts_.start_timeout;
     while (true) {
@@ -137,6 +92,10 @@ std::string zookeeper_server::log_tail(std::size_t lines) const {
 }
 
 std::string zookeeper_server::four_letter_word(const std::string& word) const {
+    return zookeeper_four_letter_word(port_, word);
+}
+
+std::string zookeeper_four_letter_word(std::uint16_t port, const std::string& word) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return {};
     timeval tv{2, 0};
@@ -144,7 +103,7 @@ std::string zookeeper_server::four_letter_word(const std::string& word) const {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
+    addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     std::string answer;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
@@ -157,47 +116,24 @@ std::string zookeeper_server::four_letter_word(const std::string& word) const {
     return answer;
 }
 
-std::string zookeeper_server::kazoo(const std::string& op, const std::string& path,
-                                    const std::string& data) const {
-    std::vector<std::string> argv{"/usr/bin/python3", "-c", kazoo_script, connect_string(), op, path};
-    if (!data.empty()) argv.push_back(data);
-    auto r = run_command(argv, std::chrono::seconds(30));
-    if (r.exit_code() == 3) throw fixture_error("znode " + path + " does not exist");
-    if (!r.status.success()) {
-        throw fixture_error("kazoo " + op + " " + path + " failed: " + r.describe());
-    }
-    return r.out;
-}
+zk_reader zookeeper_server::reader() const { return zk_reader(connect_string()); }
 
 std::vector<std::string> zookeeper_server::children(const std::string& path) const {
-    std::string out = kazoo("children", path);
-    std::vector<std::string> names;
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty()) names.push_back(line);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
+    return reader().children(path);
 }
 
-bool zookeeper_server::exists(const std::string& path) const { return kazoo("exists", path) == "1"; }
+bool zookeeper_server::exists(const std::string& path) const { return reader().exists(path); }
 
-std::string zookeeper_server::get(const std::string& path) const { return kazoo("get", path); }
+std::string zookeeper_server::get(const std::string& path) const { return reader().get(path); }
 
 std::optional<std::int64_t> zookeeper_server::ephemeral_owner(const std::string& path) const {
-    try {
-        return std::stoll(kazoo("owner", path));
-    } catch (const fixture_error& e) {
-        if (std::string(e.what()).find("does not exist") != std::string::npos) return std::nullopt;
-        throw;
-    }
+    return reader().ephemeral_owner(path);
 }
 
-std::string zookeeper_server::dump(const std::string& path) const { return kazoo("dump", path); }
+std::string zookeeper_server::dump(const std::string& path) const { return reader().dump(path); }
 
 void zookeeper_server::create(const std::string& path, const std::string& data) const {
-    kazoo("create", path, data);
+    reader().create(path, data);
 }
 
 }  // namespace test_support

@@ -9,6 +9,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/zk_reader.h"
 
 namespace test_support {
 
@@ -17,8 +18,8 @@ namespace test_support {
 /// returns once the server answers `ruok` with `imok`; when it cannot within the timeout it
 /// throws fixture_error with the reason and the server log tail (a test never skips). The
 /// destructor stops it by pid (SIGTERM, then SIGKILL) and removes the temp dir.
-/// Znode inspection (children/exists/get) runs /usr/bin/python3 with kazoo, a client
-/// independent of the code under test. Owned by one test or suite; not thread-safe.
+/// Znode inspection (children/exists/get, reader()) runs /usr/bin/python3 with kazoo
+/// (zk_reader), a client independent of the code under test. Owned by one test or suite; not thread-safe.
 class zookeeper_server {
 public:
     struct options {
@@ -44,6 +45,9 @@ public:
     /// Sends a four-letter word ("ruok", "stat", "mntr", ...) and returns the answer.
     std::string four_letter_word(const std::string& word) const;
 
+    /// kazoo-based reader on this server (controller, epoch, partition states, any znode).
+    zk_reader reader() const;
+
     /// Child names of `path`, sorted. Throws fixture_error if the node does not exist.
     std::vector<std::string> children(const std::string& path) const;
     bool exists(const std::string& path) const;
@@ -60,13 +64,18 @@ public:
     std::string log_tail(std::size_t lines = 40) const;
 
 private:
-    std::string kazoo(const std::string& op, const std::string& path,
-                      const std::string& data = {}) const;
-
     options opts_;
     temp_dir dir_;
     std::uint16_t port_ = 0;
     std::unique_ptr<child_process> proc_;
 };
+
+/// Sends a ZooKeeper four-letter word ("ruok", "srvr", "mntr", ...) to 127.0.0.1:port and
+/// returns the answer (empty when nothing answers within 2 s).
+std::string zookeeper_four_letter_word(std::uint16_t port, const std::string& word);
+
+/// Command line of a ZooKeeper server JVM with the Debian package's jars (`main_class` is
+/// ZooKeeperServerMain or QuorumPeerMain), shared by zookeeper_server and zookeeper_ensemble.
+std::vector<std::string> zookeeper_java_argv(const std::string& main_class, const std::string& config);
 
 }  // namespace test_support
