@@ -21,14 +21,23 @@ struct api_info {
 
 /// The single table of advertised ranges (kafka-protocol.md §1, phase 1). Every broker advertises
 /// the same ranges (KafkaJS reuses the seed broker's map). Sorted by key.
-inline constexpr std::array<api_info, 7> api_table = {{
+/// Keys 4-7 are the inter-broker (controller) APIs; ZooKeeper-era Kafka brokers list them in
+/// ApiVersions too. Clients never send them, and none of the keys kafka-python infers its "broker
+/// version" from (0, 1, 2, 3, 9, 29) changes, so adding them changes no client's choices.
+/// ControlledShutdown starts at v1: v0's request header has no client id (not our header codec).
+inline constexpr std::array<api_info, 12> api_table = {{
     {0, "Produce", 3, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
     {3, "Metadata", 0, 6, 9},
+    {4, "LeaderAndIsr", 0, 3, 4},
+    {5, "StopReplica", 0, 1, 2},
+    {6, "UpdateMetadata", 0, 5, 6},
+    {7, "ControlledShutdown", 1, 2, 3},
     {18, "ApiVersions", 0, 2, 3},
     {19, "CreateTopics", 0, 4, 5},
     {20, "DeleteTopics", 0, 3, 4},
+    {37, "CreatePartitions", 0, 1, 2},
 }};
 
 inline constexpr int16_t api_versions_key = 18;

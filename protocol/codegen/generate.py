@@ -14,7 +14,9 @@ which sets every field present at a version to a non-default value, for round-tr
 Schema features handled: validVersions, flexibleVersions (compact strings/bytes/arrays/records and
 tagged-field sections), per-field versions, nullableVersions, taggedVersions + tag, default,
 ignorable (a field absent at a version is simply not encoded), nested structs ([]Type with fields,
-or Type with fields), arrays of primitives, types int8/int16/int32/int64/uint16/float64/bool/string/
+or Type with fields), commonStructs (a message-level list of named structs that several fields
+reference by type name without repeating the fields; generated once, as a member type of the
+message struct), arrays of primitives, types int8/int16/int32/int64/uint16/float64/bool/string/
 bytes/records/uuid. Lines starting with // are comments (as in Kafka's files).
 """
 
@@ -87,7 +89,7 @@ class Versions:
 
 
 class Field:
-    def __init__(self, spec, where):
+    def __init__(self, spec, where, commons):
         self.name = spec["name"]
         self.cpp = snake(self.name)
         if self.cpp in CPP_KEYWORDS:
@@ -108,10 +110,20 @@ class Field:
         self.about = spec.get("about", "")
         self.fields = None
         self.struct = None
+        # True when self.struct is one of the message's commonStructs: declared and defined once at
+        # message level, never as a member type of the struct holding this field.
+        self.common = False
         if self.elem not in PRIMITIVES:
-            if "fields" not in spec:
-                raise SchemaError(f"{where}.{self.name}: type {t} needs fields")
-            self.struct = Struct(self.elem, spec["fields"], f"{where}.{self.name}")
+            if "fields" in spec:
+                if self.elem in commons:
+                    raise SchemaError(f"{where}.{self.name}: type {self.elem} is a common struct; "
+                                      f"it cannot be redefined with fields")
+                self.struct = Struct(self.elem, spec["fields"], f"{where}.{self.name}", commons)
+            elif self.elem in commons:
+                self.struct = commons[self.elem]
+                self.common = True
+            else:
+                raise SchemaError(f"{where}.{self.name}: type {t} needs fields (or a commonStructs entry)")
         elif "fields" in spec:
             raise SchemaError(f"{where}.{self.name}: primitive type with fields")
         if self.elem == "records" and self.is_array:
@@ -192,17 +204,17 @@ class Field:
 
 
 class Struct:
-    def __init__(self, type_name, fields, where, cpp=None):
+    def __init__(self, type_name, fields, where, commons, cpp=None):
         self.type_name = type_name
         self.cpp = cpp or snake(type_name)
-        self.fields = [Field(f, where) for f in fields]
+        self.fields = [Field(f, where, commons) for f in fields]
         names = set()
         for f in self.fields:
             if f.cpp in names:
                 raise SchemaError(f"{where}: duplicate field {f.cpp}")
             names.add(f.cpp)
         for f in self.fields:
-            if f.struct and f.struct.cpp in names:
+            if f.struct and not f.common and f.struct.cpp in names:
                 raise SchemaError(f"{where}: nested type {f.struct.cpp} clashes with a field name")
             tags = [g.tag for g in self.fields if g.tag is not None]
             if len(tags) != len(set(tags)):
@@ -221,7 +233,20 @@ class Message:
         self.flexible = Versions(spec.get("flexibleVersions", "none"))
         if not self.flexible.empty and self.flexible.hi is not None:
             raise SchemaError(f"{path}: flexibleVersions must be open ended (N+) or none")
-        self.struct = Struct(self.name, spec.get("fields", []), self.name, cpp=snake(self.name))
+        # Common structs, in schema order (one may use an earlier one). Kept by type name.
+        self.commons = {}
+        for c in spec.get("commonStructs", []):
+            cname = c.get("name")
+            if not cname or "fields" not in c or "versions" not in c:
+                raise SchemaError(f"{path}: a commonStructs entry needs name, versions and fields")
+            if cname in self.commons or cname in PRIMITIVES:
+                raise SchemaError(f"{path}: duplicate or reserved common struct name {cname}")
+            self.commons[cname] = Struct(cname, c["fields"], f"{self.name}.{cname}", self.commons)
+        self.struct = Struct(self.name, spec.get("fields", []), self.name, self.commons, cpp=snake(self.name))
+        top_names = {f.cpp for f in self.struct.fields}
+        for c in self.commons.values():
+            if c.cpp in top_names:
+                raise SchemaError(f"{path}: common struct {c.cpp} clashes with a field name")
         if any(f.cpp == "api_key" for f in self.struct.fields):
             raise SchemaError(f"{path}: a top-level field may not be called ApiKey (static member)")
 
@@ -279,11 +304,18 @@ class Gen:
         return self.msg.flexible.cond("version", self.lo, self.hi)
 
     # ---- declarations
+    def common_structs(self, s):
+        """The message's common structs when s is the message struct (they live in its scope)."""
+        return list(self.msg.commons.values()) if s is self.msg.struct else []
+
     def declare(self, e, s, qual):
         e(f"struct {s.cpp} {{")
         e.ind += 1
+        for c in self.common_structs(s):
+            self.declare(e, c, f"{qual}::{c.cpp}")
+            e()
         for f in s.fields:
-            if f.struct:
+            if f.struct and not f.common:
                 self.declare(e, f.struct, f"{qual}::{f.struct.cpp}")
                 e()
         for f in s.fields:
@@ -372,8 +404,10 @@ class Gen:
             self.encode_value(e, f, el, "false", elem=True)
 
     def encode_struct(self, e, s, qual):
+        for c in self.common_structs(s):
+            self.encode_struct(e, c, f"{qual}::{c.cpp}")
         for f in s.fields:
-            if f.struct:
+            if f.struct and not f.common:
                 self.encode_struct(e, f.struct, f"{qual}::{f.struct.cpp}")
         with e.block(f"void {qual}::encode(wire::writer& w, int16_t version) const {{"):
             e(f"const bool flex = {self.flex_cond()};")
@@ -460,8 +494,10 @@ class Gen:
             raise SchemaError(f"cannot decode {t}")
 
     def decode_struct(self, e, s, qual):
+        for c in self.common_structs(s):
+            self.decode_struct(e, c, f"{qual}::{c.cpp}")
         for f in s.fields:
-            if f.struct:
+            if f.struct and not f.common:
                 self.decode_struct(e, f.struct, f"{qual}::{f.struct.cpp}")
         with e.block(f"void {qual}::decode(wire::reader& r, int16_t version) {{"):
             if s is self.msg.struct:
@@ -552,8 +588,10 @@ class Gen:
             raise SchemaError(f"cannot sample {t}")
 
     def sample_struct(self, e, s, qual):
+        for c in self.common_structs(s):
+            self.sample_struct(e, c, f"{qual}::{c.cpp}")
         for f in s.fields:
-            if f.struct:
+            if f.struct and not f.common:
                 self.sample_struct(e, f.struct, f"{qual}::{f.struct.cpp}")
         with e.block(f"inline void fill_sample({qual}& m, int16_t version, int seed) {{"):
             e("(void)version;")
@@ -680,12 +718,14 @@ def generate(schemas_dir, out_dir, namespace="protocol", include_prefix="protoco
 
     def collect(st, qual):
         for f in st.fields:
-            if f.struct:
+            if f.struct and not f.common:
                 collect(f.struct, f"{qual}::{f.struct.cpp}")
         decls.append(qual)
 
     for _, api, req, resp in apis:
         for m in (req, resp):
+            for c in m.commons.values():
+                collect(c, f"{m.struct.cpp}::{c.cpp}")
             collect(m.struct, m.struct.cpp)
     for q in decls:
         s(f"inline void fill_sample({q}& m, int16_t version, int seed);")

@@ -53,6 +53,10 @@ public:
         std::lock_guard lock(mu_);
         return requests_;
     }
+    std::vector<std::optional<std::string>> client_ids() {
+        std::lock_guard lock(mu_);
+        return client_ids_;
+    }
 
 private:
     void serve() {
@@ -79,6 +83,7 @@ private:
                     std::lock_guard lock(mu_);
                     ids_.push_back(h.correlation_id);
                     requests_.emplace_back(h.api_key, h.api_version);
+                    client_ids_.push_back(h.client_id);
                 }
                 auto body = handler_(h, r);
                 if (!body) continue;
@@ -103,6 +108,7 @@ private:
     std::shared_ptr<tcp::socket> socket_;
     std::vector<int32_t> ids_;
     std::vector<std::pair<int16_t, int16_t>> requests_;
+    std::vector<std::optional<std::string>> client_ids_;
 };
 
 std::vector<uint8_t> api_versions_body(int16_t version, int16_t error) {
@@ -277,4 +283,66 @@ TEST(client, parse_bootstrap) {
         }
         EXPECT_FALSE(why.empty()) << bad;
     }
+}
+
+// What a controller -> broker sender needs from the blocking connection: its own client id in
+// every request header, a per-request timeout it can change after connecting, and the typed
+// inter-broker messages at the version negotiated from the broker's ApiVersions.
+TEST(client, controller_style_sender_client_id_timeout_and_leader_and_isr) {
+    std::atomic<bool> answer{true};
+    fake_broker broker([&](const request_header& h, wire::reader& r) -> std::optional<std::vector<uint8_t>> {
+        if (h.api_key == api_versions_api::key) return api_versions_body(h.api_version, 0);
+        if (h.api_key == leader_and_isr_api::key && answer) {
+            leader_and_isr_request req;
+            req.decode(r, h.api_version);
+            leader_and_isr_response resp;
+            for (const auto& t : req.topic_states) {
+                for (const auto& p : t.partition_states) {
+                    resp.partition_errors.push_back({t.topic_name, p.partition_index, 0, {}});
+                }
+            }
+            wire::writer w;
+            resp.encode(w, h.api_version);
+            return w.to_bytes();
+        }
+        return std::nullopt;
+    });
+    auto conn = client::connection::connect("127.0.0.1", broker.port(), timeout);
+    ASSERT_TRUE(conn);
+    auto& c = conn.value();
+    c.set_client_id(std::string("controller-1"));
+    ASSERT_TRUE(c.negotiate());
+    EXPECT_EQ(c.pick_version<leader_and_isr_api>(), 3);
+    EXPECT_EQ(c.pick_version<update_metadata_api>(), 5);
+    EXPECT_EQ(c.pick_version<stop_replica_api>(), 1);
+    EXPECT_EQ(c.pick_version<controlled_shutdown_api>(), 2);
+
+    leader_and_isr_request req;
+    req.controller_id = 1;
+    req.controller_epoch = 4;
+    leader_and_isr_request::leader_and_isr_partition_state p;
+    p.partition_index = 2;
+    p.leader = 1;
+    p.isr = {1};
+    p.replicas = {1};
+    req.topic_states.push_back({"t", {p}, {}});
+    auto resp = c.send<leader_and_isr_api>(req, 3);
+    ASSERT_TRUE(resp) << resp.error().message();
+    ASSERT_EQ(resp.value().partition_errors.size(), 1u);
+    EXPECT_EQ(resp.value().partition_errors[0].topic_name, "t");
+    EXPECT_EQ(resp.value().partition_errors[0].partition_index, 2);
+
+    // A shorter timeout set after connecting applies to the next request.
+    answer = false;
+    c.set_timeout(std::chrono::milliseconds(200));
+    auto start = std::chrono::steady_clock::now();
+    auto late = c.send<leader_and_isr_api>(req, 3);
+    auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error(), make_error_code(client::errc::timed_out));
+    EXPECT_LT(took, std::chrono::seconds(2));
+
+    auto ids = broker.client_ids();
+    ASSERT_EQ(ids.size(), 3u);
+    for (const auto& id : ids) EXPECT_EQ(id, std::optional<std::string>("controller-1"));
 }

@@ -2,7 +2,9 @@
 // written by hand from Kafka's protocol guide.
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 
 #include "protocol/decode.h"
 #include "protocol/messages/all.h"
@@ -102,7 +104,29 @@ TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(create_topics_api::first_flexible, 5);
     EXPECT_EQ(delete_topics_api::key, 20);
     EXPECT_EQ(delete_topics_api::name, "DeleteTopics");
-    EXPECT_EQ(std::tuple_size_v<all_apis>, 7u);
+    EXPECT_EQ(leader_and_isr_api::key, 4);
+    EXPECT_EQ(leader_and_isr_api::name, "LeaderAndIsr");
+    EXPECT_EQ(leader_and_isr_api::min_version, 0);
+    EXPECT_EQ(leader_and_isr_api::max_version, 3);
+    EXPECT_EQ(leader_and_isr_api::first_flexible, 4);
+    EXPECT_EQ(stop_replica_api::key, 5);
+    EXPECT_EQ(stop_replica_api::name, "StopReplica");
+    EXPECT_EQ(stop_replica_api::max_version, 1);
+    EXPECT_EQ(stop_replica_api::first_flexible, 2);
+    EXPECT_EQ(update_metadata_api::key, 6);
+    EXPECT_EQ(update_metadata_api::name, "UpdateMetadata");
+    EXPECT_EQ(update_metadata_api::max_version, 5);
+    EXPECT_EQ(update_metadata_api::first_flexible, 6);
+    EXPECT_EQ(controlled_shutdown_api::key, 7);
+    EXPECT_EQ(controlled_shutdown_api::name, "ControlledShutdown");
+    EXPECT_EQ(controlled_shutdown_api::min_version, 1);  // v0 has a header without client id
+    EXPECT_EQ(controlled_shutdown_api::max_version, 2);
+    EXPECT_EQ(controlled_shutdown_api::first_flexible, 3);
+    EXPECT_EQ(create_partitions_api::key, 37);
+    EXPECT_EQ(create_partitions_api::name, "CreatePartitions");
+    EXPECT_EQ(create_partitions_api::max_version, 1);
+    EXPECT_EQ(create_partitions_api::first_flexible, 2);
+    EXPECT_EQ(std::tuple_size_v<all_apis>, 12u);
 }
 
 TEST(messages, schema_defaults_become_initialisers) {
@@ -132,6 +156,16 @@ TEST(messages, schema_defaults_become_initialisers) {
     create_topics_request ct;
     EXPECT_EQ(ct.timeout_ms, 60000);
     EXPECT_FALSE(ct.validate_only);
+    leader_and_isr_request lai;
+    EXPECT_EQ(lai.broker_epoch, -1);
+    EXPECT_FALSE(leader_and_isr_request::leader_and_isr_partition_state{}.is_new);
+    EXPECT_EQ(update_metadata_request{}.broker_epoch, -1);
+    EXPECT_EQ(update_metadata_request::update_metadata_broker{}.rack, "");  // nullable, default ""
+    EXPECT_EQ(stop_replica_request{}.broker_epoch, -1);
+    EXPECT_EQ(controlled_shutdown_request{}.broker_epoch, -1);
+    // Null assignments = "the controller places the new partitions" (an empty list would not).
+    EXPECT_EQ(create_partitions_request::create_partitions_topic{}.assignments, std::nullopt);
+    EXPECT_EQ(create_partitions_response::create_partitions_topic_result{}.error_message, std::nullopt);
 }
 
 TEST(messages, fields_absent_in_a_version_are_skipped_not_rejected) {
@@ -310,4 +344,265 @@ TEST(messages, fetch_response_with_file_backed_records_keeps_them_external) {
     EXPECT_EQ(pieces[1].kind, wire::writer::piece::file);
     EXPECT_EQ(pieces[1].size, 4096u);
     EXPECT_EQ(w.size(), pieces[0].size + 4096u);
+}
+
+// ---- Inter-broker APIs and CreatePartitions: byte layouts written by hand from Kafka's protocol
+// guide (the BNF of each version), at the lowest version we serve and at the version where the
+// layout changes shape.
+
+namespace {
+
+// int32 / int64 big-endian, and a classic string, as byte lists for readable expectations.
+std::vector<int> i32(int32_t v) {
+    auto u = static_cast<uint32_t>(v);
+    return {static_cast<int>(u >> 24), static_cast<int>((u >> 16) & 0xff), static_cast<int>((u >> 8) & 0xff),
+            static_cast<int>(u & 0xff)};
+}
+std::vector<int> i64(int64_t v) {
+    auto hi = i32(static_cast<int32_t>(static_cast<uint64_t>(v) >> 32));
+    auto lo = i32(static_cast<int32_t>(static_cast<uint64_t>(v) & 0xffffffffu));
+    hi.insert(hi.end(), lo.begin(), lo.end());
+    return hi;
+}
+std::vector<int> str(std::string_view s) {
+    std::vector<int> out = {static_cast<int>(s.size() >> 8), static_cast<int>(s.size() & 0xff)};
+    for (char c : s) out.push_back(static_cast<unsigned char>(c));
+    return out;
+}
+std::vector<uint8_t> cat(std::initializer_list<std::vector<int>> parts) {
+    std::vector<uint8_t> out;
+    for (const auto& p : parts) {
+        for (int b : p) out.push_back(static_cast<uint8_t>(b));
+    }
+    return out;
+}
+
+template <class Message>
+void expect_layout(const Message& m, int16_t version, const std::vector<uint8_t>& want) {
+    SCOPED_TRACE(::testing::Message() << typeid(Message).name() << " v" << version);
+    EXPECT_EQ(encode(m, version), want);
+    auto d = decode_message<Message>(want, version);
+    ASSERT_TRUE(d) << d.error().message();
+    EXPECT_EQ(encode(d.value(), version), want);
+}
+
+leader_and_isr_request::leader_and_isr_partition_state lai_state() {
+    leader_and_isr_request::leader_and_isr_partition_state p;
+    p.topic_name = "t";
+    p.partition_index = 5;
+    p.controller_epoch = 2;
+    p.leader = 1;
+    p.leader_epoch = 3;
+    p.isr = {1, 2};
+    p.zk_version = 4;
+    p.replicas = {1, 2};
+    p.adding_replicas = {7};
+    p.removing_replicas = {8};
+    p.is_new = true;
+    return p;
+}
+
+}  // namespace
+
+TEST(messages, common_structs_are_one_type_shared_by_every_field_that_names_them) {
+    using lai = leader_and_isr_request;
+    static_assert(std::is_same_v<decltype(lai::ungrouped_partition_states)::value_type,
+                                 lai::leader_and_isr_partition_state>);
+    static_assert(std::is_same_v<decltype(lai::leader_and_isr_topic_state::partition_states)::value_type,
+                                 lai::leader_and_isr_partition_state>);
+    using um = update_metadata_request;
+    static_assert(std::is_same_v<decltype(um::ungrouped_partition_states)::value_type,
+                                 um::update_metadata_partition_state>);
+    static_assert(std::is_same_v<decltype(um::update_metadata_topic_state::partition_states)::value_type,
+                                 um::update_metadata_partition_state>);
+}
+
+TEST(messages, leader_and_isr_v0_request_known_bytes) {
+    leader_and_isr_request r;
+    r.controller_id = 1;
+    r.controller_epoch = 2;
+    r.broker_epoch = 99;                    // v2+: not written
+    r.ungrouped_partition_states = {lai_state()};  // is_new (v1+), adding/removing (v3+) not written
+    r.topic_states.push_back({"x", {lai_state()}, {}});  // v2+: not written
+    r.live_leaders.push_back({1, "h", 9092, {}});
+    auto want = cat({i32(1), i32(2),
+                     i32(1),                                   // [ungrouped_partition_states]
+                     str("t"), i32(5), i32(2), i32(1), i32(3),  // topic partition ctrl_epoch leader leader_epoch
+                     i32(2), i32(1), i32(2),                   // isr [1, 2]
+                     i32(4),                                   // zk_version
+                     i32(2), i32(1), i32(2),                   // replicas [1, 2]
+                     i32(1), i32(1), str("h"), i32(9092)});    // [live_leaders]
+    EXPECT_EQ(encode(r, 0), want);
+    auto d = decode_message<leader_and_isr_request>(want, 0);
+    ASSERT_TRUE(d);
+    ASSERT_EQ(d.value().ungrouped_partition_states.size(), 1u);
+    const auto& p = d.value().ungrouped_partition_states[0];
+    EXPECT_EQ(p.topic_name, "t");
+    EXPECT_EQ(p.isr, (std::vector<int32_t>{1, 2}));
+    EXPECT_FALSE(p.is_new);
+    EXPECT_EQ(d.value().broker_epoch, -1);
+    EXPECT_TRUE(d.value().topic_states.empty());
+    EXPECT_EQ(d.value().live_leaders[0].port, 9092);
+}
+
+TEST(messages, leader_and_isr_v1_adds_is_new_v3_groups_by_topic_with_reassignment_lists) {
+    leader_and_isr_request r;
+    r.controller_id = 1;
+    r.controller_epoch = 2;
+    r.ungrouped_partition_states = {lai_state()};
+    expect_layout(r, 1,
+                  cat({i32(1), i32(2), i32(1), str("t"), i32(5), i32(2), i32(1), i32(3), i32(2), i32(1), i32(2),
+                       i32(4), i32(2), i32(1), i32(2), {1},  // is_new
+                       i32(0)}));                            // [live_leaders] empty
+
+    leader_and_isr_request g;
+    g.controller_id = 1;
+    g.controller_epoch = 2;
+    g.broker_epoch = 0x100000002;
+    g.topic_states.push_back({"t", {lai_state()}, {}});  // the state's own topic_name is v0-1 only
+    expect_layout(g, 3,
+                  cat({i32(1), i32(2), i64(0x100000002),
+                       i32(1), str("t"),                               // [topic_states] topic_name
+                       i32(1), i32(5), i32(2), i32(1), i32(3),         //   [partition_states] (no topic)
+                       i32(2), i32(1), i32(2), i32(4), i32(2), i32(1), i32(2),
+                       i32(1), i32(7), i32(1), i32(8),                 //   adding [7], removing [8]
+                       {1},                                            //   is_new
+                       i32(0)}));
+}
+
+TEST(messages, leader_and_isr_v0_response_known_bytes) {
+    leader_and_isr_response r;
+    r.partition_errors.push_back({"t", 5, 6, {}});
+    expect_layout(r, 0, cat({{0, 0}, i32(1), str("t"), i32(5), {0, 6}}));
+}
+
+TEST(messages, update_metadata_v0_request_known_bytes) {
+    update_metadata_request r;
+    r.controller_id = 1;
+    r.controller_epoch = 2;
+    update_metadata_request::update_metadata_partition_state p;
+    p.topic_name = "t";
+    p.partition_index = 0;
+    p.controller_epoch = 2;
+    p.leader = 1;
+    p.leader_epoch = 3;
+    p.isr = {1};
+    p.zk_version = 4;
+    p.replicas = {1};
+    p.offline_replicas = {9};  // v4+
+    r.ungrouped_partition_states = {p};
+    update_metadata_request::update_metadata_broker b;
+    b.id = 1;
+    b.v0_host = "h";
+    b.v0_port = 9092;
+    b.endpoints.push_back({9093, "e", "PLAINTEXT", 0, {}});  // v1+
+    b.rack = "r";                                          // v2+
+    r.live_brokers = {b};
+    expect_layout(r, 0,
+                  cat({i32(1), i32(2),
+                       i32(1), str("t"), i32(0), i32(2), i32(1), i32(3), i32(1), i32(1), i32(4), i32(1), i32(1),
+                       i32(1), i32(1), str("h"), i32(9092)}));  // [live_brokers] id v0_host v0_port
+
+    // v1: endpoints replace host/port; v2: + rack; v3: endpoints gain the listener name.
+    r.ungrouped_partition_states.clear();
+    expect_layout(r, 1, cat({i32(1), i32(2), i32(0), i32(1), i32(1), i32(1), i32(9093), str("e"), {0, 0}}));
+    expect_layout(r, 2, cat({i32(1), i32(2), i32(0), i32(1), i32(1), i32(1), i32(9093), str("e"), {0, 0},
+                             str("r")}));
+    expect_layout(r, 3, cat({i32(1), i32(2), i32(0), i32(1), i32(1), i32(1), i32(9093), str("e"),
+                             str("PLAINTEXT"), {0, 0}, str("r")}));
+}
+
+TEST(messages, update_metadata_v5_groups_by_topic_and_carries_offline_replicas) {
+    update_metadata_request r;
+    r.controller_id = 1;
+    r.controller_epoch = 2;
+    r.broker_epoch = 7;
+    update_metadata_request::update_metadata_partition_state p;
+    p.topic_name = "ignored";  // v0-4 only
+    p.partition_index = 0;
+    p.controller_epoch = 2;
+    p.leader = -1;
+    p.leader_epoch = 3;
+    p.isr = {};
+    p.zk_version = 4;
+    p.replicas = {1};
+    p.offline_replicas = {1};
+    r.topic_states.push_back({"t", {p}, {}});
+    update_metadata_request::update_metadata_broker b;
+    b.id = 2;
+    b.endpoints.push_back({9092, "h", "PLAINTEXT", 0, {}});
+    b.rack = std::nullopt;
+    r.live_brokers = {b};
+    expect_layout(r, 5,
+                  cat({i32(1), i32(2), i64(7),
+                       i32(1), str("t"), i32(1),                          // [topic_states] name [partition_states]
+                       i32(0), i32(2), i32(-1), i32(3), i32(0), i32(4), i32(1), i32(1), i32(1), i32(1),
+                       i32(1), i32(2), i32(1), i32(9092), str("h"), str("PLAINTEXT"), {0, 0},
+                       {0xff, 0xff}}));                                   // rack null
+}
+
+TEST(messages, update_metadata_v0_response_known_bytes) {
+    update_metadata_response r;
+    r.error_code = 11;  // STALE_CONTROLLER_EPOCH
+    expect_layout(r, 0, cat({{0, 11}}));
+}
+
+TEST(messages, stop_replica_v0_and_v1_known_bytes) {
+    stop_replica_request r;
+    r.controller_id = 1;
+    r.controller_epoch = 2;
+    r.broker_epoch = 3;  // v1+
+    r.delete_partitions = true;
+    r.ungrouped_partitions.push_back({"t", 4, {}});      // v0 only
+    r.topics.push_back({"u", {0, 1}, {}});               // v1+
+    expect_layout(r, 0, cat({i32(1), i32(2), {1}, i32(1), str("t"), i32(4)}));
+    expect_layout(r, 1, cat({i32(1), i32(2), i64(3), {1}, i32(1), str("u"), i32(2), i32(0), i32(1)}));
+
+    stop_replica_response resp;
+    resp.partition_errors.push_back({"t", 4, 0, {}});
+    expect_layout(resp, 0, cat({{0, 0}, i32(1), str("t"), i32(4), {0, 0}}));
+}
+
+TEST(messages, controlled_shutdown_v1_and_v2_known_bytes) {
+    controlled_shutdown_request r;
+    r.broker_id = 3;
+    r.broker_epoch = 0x1234;  // v2+
+    expect_layout(r, 1, cat({i32(3)}));
+    expect_layout(r, 2, cat({i32(3), i64(0x1234)}));
+    // Kafka's v0 (header without client id) is not ours to decode.
+    EXPECT_FALSE(decode_message<controlled_shutdown_request>(cat({i32(3)}), 0));
+
+    controlled_shutdown_response resp;
+    resp.remaining_partitions.push_back({"t", 1, {}});
+    expect_layout(resp, 1, cat({{0, 0}, i32(1), str("t"), i32(1)}));
+}
+
+TEST(messages, create_partitions_v0_known_bytes) {
+    create_partitions_request r;
+    create_partitions_request::create_partitions_topic t;
+    t.name = "t";
+    t.count = 4;  // assignments null: the controller places them
+    r.topics.push_back(t);
+    t.name = "u";
+    t.count = 3;
+    t.assignments = std::vector<create_partitions_request::create_partitions_topic::create_partitions_assignment>{
+        {{1, 2}, {}}};
+    r.topics.push_back(t);
+    r.timeout_ms = 5000;
+    r.validate_only = true;
+    expect_layout(r, 0,
+                  cat({i32(2), str("t"), i32(4), i32(-1),                      // null assignments
+                       str("u"), i32(3), i32(1), i32(2), i32(1), i32(2),       // [[1, 2]]
+                       i32(5000), {1}}));
+    auto d = decode_message<create_partitions_request>(encode(r, 0), 0);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().topics[0].assignments, std::nullopt);
+    ASSERT_TRUE(d.value().topics[1].assignments.has_value());
+    EXPECT_EQ((*d.value().topics[1].assignments)[0].broker_ids, (std::vector<int32_t>{1, 2}));
+
+    create_partitions_response resp;
+    resp.throttle_time_ms = 0;
+    resp.results.push_back({"t", 37, std::string("bad"), {}});  // INVALID_PARTITIONS
+    resp.results.push_back({"u", 0, std::nullopt, {}});
+    expect_layout(resp, 0, cat({i32(0), i32(2), str("t"), {0, 37}, str("bad"), str("u"), {0, 0}, {0xff, 0xff}}));
 }

@@ -24,9 +24,12 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
         int16_t key, lo, hi;
         std::string_view name;
     };
-    std::vector<expect> want = {{0, 3, 7, "Produce"},      {1, 4, 11, "Fetch"},        {2, 0, 3, "ListOffsets"},
-                                {3, 0, 6, "Metadata"},     {18, 0, 2, "ApiVersions"}, {19, 0, 4, "CreateTopics"},
-                                {20, 0, 3, "DeleteTopics"}};
+    std::vector<expect> want = {{0, 3, 7, "Produce"},         {1, 4, 11, "Fetch"},
+                                {2, 0, 3, "ListOffsets"},     {3, 0, 6, "Metadata"},
+                                {4, 0, 3, "LeaderAndIsr"},    {5, 0, 1, "StopReplica"},
+                                {6, 0, 5, "UpdateMetadata"},  {7, 1, 2, "ControlledShutdown"},
+                                {18, 0, 2, "ApiVersions"},    {19, 0, 4, "CreateTopics"},
+                                {20, 0, 3, "DeleteTopics"},   {37, 0, 1, "CreatePartitions"}};
     ASSERT_EQ(supported_apis().size(), want.size());
     for (const auto& w : want) {
         const api_info* a = find_api(w.key);
@@ -43,6 +46,19 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
     EXPECT_EQ(find_api(-1), nullptr);
     EXPECT_EQ(find_api(1000), nullptr);
     EXPECT_FALSE(is_supported(18, 3));  // decodable, not advertised
+    EXPECT_FALSE(is_supported(7, 0));   // ControlledShutdown v0: header without client id
+    EXPECT_EQ(find_api(36), nullptr);
+    EXPECT_EQ(find_api(38), nullptr);
+}
+
+TEST(api_registry, kafka_python_version_probes_are_unchanged) {
+    // kafka-python 2.0.2 infers a broker version from these keys only (kafka-protocol.md §2); with
+    // Fetch 4-11, Produce 3-7, no DescribeAcls it must keep inferring 2.3 (Produce v7, Fetch v4).
+    EXPECT_EQ(find_api(29), nullptr);     // DescribeAcls v2 -> 2.5
+    EXPECT_FALSE(is_supported(0, 8));     // Produce v8 -> 2.4
+    EXPECT_TRUE(is_supported(1, 11));     // Fetch v11 -> 2.3
+    EXPECT_FALSE(is_supported(2, 5));
+    EXPECT_EQ(find_api(9), nullptr);      // OffsetFetch
 }
 
 TEST(api_registry, flexible_versions_and_header_versions) {
@@ -53,6 +69,18 @@ TEST(api_registry, flexible_versions_and_header_versions) {
     EXPECT_FALSE(is_flexible(1, 11));
     EXPECT_TRUE(is_flexible(1, 12));
     EXPECT_FALSE(is_flexible(999, 50));  // unknown key: never flexible
+    EXPECT_FALSE(is_flexible(4, 3));
+    EXPECT_TRUE(is_flexible(4, 4));
+    EXPECT_FALSE(is_flexible(5, 1));
+    EXPECT_TRUE(is_flexible(5, 2));
+    EXPECT_FALSE(is_flexible(6, 5));
+    EXPECT_TRUE(is_flexible(6, 6));
+    EXPECT_FALSE(is_flexible(7, 2));
+    EXPECT_TRUE(is_flexible(7, 3));
+    EXPECT_FALSE(is_flexible(37, 1));
+    EXPECT_TRUE(is_flexible(37, 2));
+    EXPECT_EQ(request_header_version(4, 3), 1);
+    EXPECT_EQ(response_header_version(6, 5), 0);
 
     EXPECT_EQ(request_header_version(3, 6), 1);
     EXPECT_EQ(request_header_version(18, 3), 2);
@@ -179,8 +207,15 @@ TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
         ASSERT_TRUE(d);
         EXPECT_EQ(d.value().error_code, 0);
         ASSERT_EQ(d.value().api_keys.size(), api_table.size());
-        EXPECT_EQ(d.value().api_keys[4].api_key, 18);
-        EXPECT_EQ(d.value().api_keys[4].max_version, 2);
+        for (size_t i = 0; i < api_table.size(); ++i) {
+            EXPECT_EQ(d.value().api_keys[i].api_key, api_table[i].key);
+            EXPECT_EQ(d.value().api_keys[i].min_version, api_table[i].min_version);
+            EXPECT_EQ(d.value().api_keys[i].max_version, api_table[i].max_version);
+        }
+        EXPECT_EQ(d.value().api_keys[8].api_key, 18);
+        EXPECT_EQ(d.value().api_keys[8].max_version, 2);
+        EXPECT_EQ(d.value().api_keys[7].api_key, 7);  // ControlledShutdown 1-2
+        EXPECT_EQ(d.value().api_keys[7].min_version, 1);
     }
 }
 
