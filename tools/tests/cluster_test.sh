@@ -83,6 +83,17 @@ partition_lines=$(tail -n +2 <<<"$out" | sed -E 's/Leader: [0-9]+/Leader: L/; s/
 expected_partitions=$'\tTopic: orders\tPartition: 0\tLeader: L\tReplicas: R\tIsr: I\n\tTopic: orders\tPartition: 1\tLeader: L\tReplicas: R\tIsr: I\n\tTopic: orders\tPartition: 2\tLeader: L\tReplicas: R\tIsr: I'
 check "describe: partition lines" "$expected_partitions" "$partition_lines"
 
+# kafka-topics' partition reports: on a healthy cluster no partition is without a live leader;
+# every line --under-replicated-partitions prints has a shorter Isr than Replicas, and neither
+# report prints topic header lines.
+run --describe --unavailable-partitions
+check "describe --unavailable-partitions on a healthy cluster" "0:" "$rc:$out$err"
+run --describe --under-replicated-partitions
+check "describe --under-replicated-partitions: exit code" 0 "$rc"
+bad_lines=$(awk -F'\t' 'NF && !($5 ~ /^Replicas: / && $6 ~ /^Isr: / &&
+    split(substr($5, 11), r, ",") > split(substr($6, 6), i, ","))' <<<"$out")
+check "describe --under-replicated-partitions: only partitions with ISR < replicas" "" "$bad_lines"
+
 run --describe --topic nope
 check "describe missing: exit code" 1 "$rc"
 check "describe missing: message" "Error while executing topic command : Topic 'nope' does not exist as expected" "$err"

@@ -36,6 +36,46 @@ TEST(format_describe, no_partitions) {
               "Topic: empty\tTopicId: \tPartitionCount: 0\tReplicationFactor: 0\tConfigs: \n");
 }
 
+TEST(is_under_replicated, isr_smaller_than_replicas) {
+    EXPECT_FALSE(is_under_replicated({0, 1, {1, 2, 3}, {3, 1, 2}}));
+    EXPECT_TRUE(is_under_replicated({0, 1, {1, 2, 3}, {1, 2}}));
+    EXPECT_TRUE(is_under_replicated({0, -1, {1}, {}}));
+    EXPECT_FALSE(is_under_replicated({0, -1, {}, {}}));
+}
+
+TEST(is_unavailable, no_leader_or_leader_not_live) {
+    const std::vector<int32_t> live{1, 3};
+    EXPECT_FALSE(is_unavailable({0, 1, {1, 2}, {1, 2}}, live));
+    EXPECT_TRUE(is_unavailable({0, -1, {1, 2}, {}}, live));
+    EXPECT_TRUE(is_unavailable({0, 2, {1, 2}, {2}}, live));
+    EXPECT_TRUE(is_unavailable({0, 1, {1}, {1}}, std::vector<int32_t>{}));
+}
+
+TEST(format_describe, reports_print_only_matching_partition_lines) {
+    topic_description t;
+    t.name = "orders";
+    t.partitions = {{3, 2, {2, 3}, {2, 3}},    // healthy
+                    {2, -1, {3, 1}, {}},       // no leader: unavailable and under-replicated
+                    {1, 2, {2, 1}, {2}},       // under-replicated, leader live
+                    {0, 4, {4, 1}, {4, 1}}};  // leader 4 is not a live broker
+    const std::vector<int32_t> live{1, 2, 3};
+    EXPECT_EQ(format_describe(t, describe_report::all, live), format_describe(t));
+    EXPECT_EQ(format_describe(t, describe_report::under_replicated, live),
+              "\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2\n"
+              "\tTopic: orders\tPartition: 2\tLeader: none\tReplicas: 3,1\tIsr: \n");
+    EXPECT_EQ(format_describe(t, describe_report::unavailable, live),
+              "\tTopic: orders\tPartition: 0\tLeader: 4\tReplicas: 4,1\tIsr: 4,1\n"
+              "\tTopic: orders\tPartition: 2\tLeader: none\tReplicas: 3,1\tIsr: \n");
+    t.partitions = {{0, 1, {1}, {1}}};
+    EXPECT_EQ(format_describe(t, describe_report::under_replicated, live), "");
+    EXPECT_EQ(format_describe(t, describe_report::unavailable, live), "");
+}
+
+TEST(format_partition, one_kafka_topics_partition_line) {
+    EXPECT_EQ(format_partition("t", {7, 3, {3, 1, 2}, {1, 3}}),
+              "\tTopic: t\tPartition: 7\tLeader: 3\tReplicas: 3,1,2\tIsr: 1,3\n");
+}
+
 TEST(format_list, sorted_one_per_line_internal_kept) {
     EXPECT_EQ(format_list({"b", "__consumer_offsets", "a"}), "__consumer_offsets\na\nb\n");
     EXPECT_EQ(format_list({}), "");

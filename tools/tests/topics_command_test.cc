@@ -264,6 +264,50 @@ TEST(topics_command, delete_reports_broker_errors) {
     EXPECT_EQ(run(options(topics_action::remove, "t"), admin).rc, 1);
 }
 
+TEST(topics_command, describe_under_replicated_partitions_only) {
+    fake_admin admin;
+    admin.metadata.brokers = {1, 2, 3};
+    admin.add_topic("b", 2);
+    admin.metadata.topics.back().description.partitions[1] = {1, 2, {2, 3}, {2}};
+    admin.add_topic("a", 1);
+    admin.metadata.topics.back().description.partitions[0] = {0, 3, {3, 1, 2}, {3, 1}};
+    admin.add_topic("healthy", 3);
+    auto o = options(topics_action::describe);
+    o.under_replicated_partitions = true;
+    auto r = run(o, admin);
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out,
+              "\tTopic: a\tPartition: 0\tLeader: 3\tReplicas: 3,1,2\tIsr: 3,1\n"
+              "\tTopic: b\tPartition: 1\tLeader: 2\tReplicas: 2,3\tIsr: 2\n");
+
+    // Nothing to report for a healthy topic; still an error for a missing one.
+    o.topic = "healthy";
+    r = run(o, admin);
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(r.out + r.err, "");
+    o.topic = "nope";
+    EXPECT_EQ(run(o, admin).rc, 1);
+}
+
+TEST(topics_command, describe_unavailable_partitions_uses_the_live_broker_list) {
+    fake_admin admin;
+    admin.metadata.brokers = {1, 3};
+    admin.add_topic("t", 4);
+    auto& parts = admin.metadata.topics.back().description.partitions;
+    parts[0] = {0, 1, {1, 2}, {1}};
+    parts[1] = {1, -1, {2}, {2}};
+    parts[2] = {2, 2, {2, 3}, {2, 3}};  // Metadata still names the dead broker 2 as leader
+    parts[3] = {3, 3, {3, 2}, {3, 2}};
+    auto o = options(topics_action::describe, "t");
+    o.unavailable_partitions = true;
+    auto r = run(o, admin);
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(r.out,
+              "\tTopic: t\tPartition: 1\tLeader: none\tReplicas: 2\tIsr: 2\n"
+              "\tTopic: t\tPartition: 2\tLeader: 2\tReplicas: 2,3\tIsr: 2,3\n");
+}
+
 TEST(topic_error_text, every_code_names_itself) {
     EXPECT_EQ(topic_error_text("t", 41, std::nullopt),
               "This is not the correct controller for this cluster. (NOT_CONTROLLER)");

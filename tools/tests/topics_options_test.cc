@@ -78,6 +78,34 @@ TEST(parse_topics_args, exactly_one_action) {
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--create", "--delete", "--topic", "t"}), msg);
 }
 
+TEST(parse_topics_args, describe_reports) {
+    auto under = parse({"--bootstrap-server", "h:1", "--describe", "--under-replicated-partitions"});
+    ASSERT_TRUE(under) << under.error().message;
+    EXPECT_TRUE(under.value().options.under_replicated_partitions);
+    EXPECT_FALSE(under.value().options.unavailable_partitions);
+
+    auto unavailable = parse({"--bootstrap-server", "h:1", "--describe", "--topic", "t",
+                              "--unavailable-partitions"});
+    ASSERT_TRUE(unavailable) << unavailable.error().message;
+    EXPECT_TRUE(unavailable.value().options.unavailable_partitions);
+    EXPECT_FALSE(unavailable.value().options.under_replicated_partitions);
+
+    auto plain = parse({"--bootstrap-server", "h:1", "--describe"});
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain.value().options.under_replicated_partitions);
+    EXPECT_FALSE(plain.value().options.unavailable_partitions);
+
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--describe", "--under-replicated-partitions",
+                        "--unavailable-partitions"}),
+              "Error: --under-replicated-partitions and --unavailable-partitions can't be used "
+              "together");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--list", "--under-replicated-partitions"}),
+              "Error: --under-replicated-partitions can't be used with --list");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--delete", "--topic", "t",
+                        "--unavailable-partitions"}),
+              "Error: --unavailable-partitions can't be used with --delete");
+}
+
 TEST(parse_topics_args, bootstrap_server_is_required_and_checked) {
     EXPECT_EQ(error_of({"--list"}), "Error: --bootstrap-server must be specified");
     EXPECT_NE(error_of({"--list", "--bootstrap-server", "nohostport"}).find("invalid"),

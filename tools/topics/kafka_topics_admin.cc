@@ -113,6 +113,7 @@ cli_result<cluster_metadata> kafka_topics_admin::all_topics() {
     if (!md) return md.error();
     cluster_metadata out;
     out.controller_id = md.value().controller_id;
+    for (const auto& b : md.value().brokers) out.brokers.push_back(b.node_id);
     for (const auto& t : md.value().topics) {
         metadata_topic mt;
         mt.error_code = t.error_code;

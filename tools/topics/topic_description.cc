@@ -13,12 +13,52 @@ void append_ids(std::string& out, const std::vector<int32_t>& ids) {
     }
 }
 
-}  // namespace
-
-std::string format_describe(const topic_description& topic) {
+std::vector<partition_description> sorted_partitions(const topic_description& topic) {
     auto partitions = topic.partitions;
     std::sort(partitions.begin(), partitions.end(),
               [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    return partitions;
+}
+
+}  // namespace
+
+bool is_under_replicated(const partition_description& p) {
+    return p.isr.size() < p.replicas.size();
+}
+
+bool is_unavailable(const partition_description& p, std::span<const int32_t> live_brokers) {
+    return p.leader < 0 ||
+           std::find(live_brokers.begin(), live_brokers.end(), p.leader) == live_brokers.end();
+}
+
+std::string format_partition(const std::string& topic, const partition_description& p) {
+    std::string out;
+    out += "\tTopic: " + topic;
+    out += "\tPartition: " + std::to_string(p.partition);
+    out += "\tLeader: " + (p.leader < 0 ? std::string("none") : std::to_string(p.leader));
+    out += "\tReplicas: ";
+    append_ids(out, p.replicas);
+    out += "\tIsr: ";
+    append_ids(out, p.isr);
+    out += '\n';
+    return out;
+}
+
+std::string format_describe(const topic_description& topic, describe_report report,
+                            std::span<const int32_t> live_brokers) {
+    if (report == describe_report::all) return format_describe(topic);
+    std::string out;
+    for (const auto& p : sorted_partitions(topic)) {
+        bool selected = report == describe_report::under_replicated
+                            ? is_under_replicated(p)
+                            : is_unavailable(p, live_brokers);
+        if (selected) out += format_partition(topic.name, p);
+    }
+    return out;
+}
+
+std::string format_describe(const topic_description& topic) {
+    auto partitions = sorted_partitions(topic);
 
     std::string out;
     out += "Topic: " + topic.name;
@@ -32,16 +72,7 @@ std::string format_describe(const topic_description& topic) {
         out += topic.configs[i].name + "=" + topic.configs[i].value;
     }
     out += '\n';
-    for (const auto& p : partitions) {
-        out += "\tTopic: " + topic.name;
-        out += "\tPartition: " + std::to_string(p.partition);
-        out += "\tLeader: " + (p.leader < 0 ? std::string("none") : std::to_string(p.leader));
-        out += "\tReplicas: ";
-        append_ids(out, p.replicas);
-        out += "\tIsr: ";
-        append_ids(out, p.isr);
-        out += '\n';
-    }
+    for (const auto& p : partitions) out += format_partition(topic.name, p);
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <regex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,25 @@ struct topic_description {
 /// The replication factor is the replica count of the lowest partition (0 without partitions),
 /// as TopicCommand computes it.
 std::string format_describe(const topic_description& topic);
+
+/// What --describe prints: everything (topic headers and all partitions), or one of kafka-topics'
+/// partition reports, which print only the matching partition lines and no topic headers.
+enum class describe_report { all, under_replicated, unavailable };
+
+/// kafka-topics' isUnderReplicated: the ISR is smaller than the replica set.
+bool is_under_replicated(const partition_description& p);
+
+/// kafka-topics' hasUnavailablePartitions: no leader, or a leader that is not a live broker.
+bool is_unavailable(const partition_description& p, std::span<const int32_t> live_brokers);
+
+/// One partition line of --describe (see format_describe), ending in '\n'.
+std::string format_partition(const std::string& topic, const partition_description& p);
+
+/// --describe text for one topic under `report`: with describe_report::all the same as
+/// format_describe(topic); otherwise only the partition lines (sorted) the report selects, possibly
+/// none. `live_brokers` is only read for describe_report::unavailable.
+std::string format_describe(const topic_description& topic, describe_report report,
+                            std::span<const int32_t> live_brokers);
 
 /// kafka-topics --list text: names sorted, one per line.
 std::string format_list(std::vector<std::string> names);

@@ -20,6 +20,8 @@ struct metadata_topic {
 /// What brook-topics needs from a Metadata response.
 struct cluster_metadata {
     int32_t controller_id = -1;
+    /// Ids of the live brokers (Metadata's broker list), for --unavailable-partitions.
+    std::vector<int32_t> brokers;
     std::vector<metadata_topic> topics;
 };
 
@@ -46,7 +48,7 @@ class topics_admin {
 public:
     virtual ~topics_admin() = default;
 
-    /// Metadata for all topics.
+    /// Metadata for all topics and the live brokers.
     virtual cli_result<cluster_metadata> all_topics() = 0;
     virtual cli_result<topic_result> create_topic(const new_topic& topic) = 0;
     virtual cli_result<std::vector<topic_result>> delete_topics(

@@ -86,7 +86,10 @@ int run_describe(const topics_options& o, topics_admin& admin, std::ostream& out
     if (!md) return fail(err, md.error().message);
     auto topics = select_topics(md.value(), filter.value(), o.exclude_internal);
     if (topics.empty() && o.topic) return missing_topic(o, err);
-    for (auto* t : topics) out << format_describe(t->description);
+    auto report = o.under_replicated_partitions ? describe_report::under_replicated
+                  : o.unavailable_partitions    ? describe_report::unavailable
+                                                : describe_report::all;
+    for (auto* t : topics) out << format_describe(t->description, report, md.value().brokers);
     return 0;
 }
 

@@ -36,6 +36,10 @@ po::options_description make_description() {
         ("if-not-exists", "With --create: only create the topic if it does not already exist.")
         ("exclude-internal", "With --list or --describe: leave out internal topics (names starting "
          "with '__').")
+        ("under-replicated-partitions", "With --describe: only show partitions whose in-sync "
+         "replica set is smaller than their replica set.")
+        ("unavailable-partitions", "With --describe: only show partitions without a leader, or "
+         "whose leader is not a live broker.")
         ("help", "Print usage information.");
     // clang-format on
     return d;
@@ -109,6 +113,8 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
     o.if_exists = vm.count("if-exists") > 0;
     o.if_not_exists = vm.count("if-not-exists") > 0;
     o.exclude_internal = vm.count("exclude-internal") > 0;
+    o.under_replicated_partitions = vm.count("under-replicated-partitions") > 0;
+    o.unavailable_partitions = vm.count("unavailable-partitions") > 0;
 
     // Which flag goes with which action: the same table kafka-topics checks (TopicCommand
     // checkArgs), minus --alter, which brook-topics does not have.
@@ -127,8 +133,15 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
                         only_with("if-not-exists", {topics_action::create}),
                         only_with("if-exists", {topics_action::remove, topics_action::describe}),
                         only_with("exclude-internal",
-                                  {topics_action::list, topics_action::describe})}) {
+                                  {topics_action::list, topics_action::describe}),
+                        only_with("under-replicated-partitions", {topics_action::describe}),
+                        only_with("unavailable-partitions", {topics_action::describe})}) {
         if (check) return *check;
+    }
+    if (o.under_replicated_partitions && o.unavailable_partitions) {
+        return make_cli_error(
+            "Error: --under-replicated-partitions and --unavailable-partitions can't be used "
+            "together");
     }
     if ((o.action == topics_action::create || o.action == topics_action::remove) && !o.topic) {
         return make_cli_error(std::string("Error: --topic is required with ") +

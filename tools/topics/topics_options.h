@@ -27,6 +27,10 @@ struct topics_options {
     bool if_exists = false;
     bool if_not_exists = false;
     bool exclude_internal = false;
+    /// --describe reports (at most one): print only the partitions whose ISR is smaller than their
+    /// replica set, or only those without a live leader; no topic header lines either way.
+    bool under_replicated_partitions = false;
+    bool unavailable_partitions = false;
 };
 
 /// What the command line asks for: run an action, or print the usage text and exit 0.
