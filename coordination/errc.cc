@@ -56,6 +56,16 @@ class errc_category_impl final : public std::error_category {
             case errc::connect_timeout: return "timed out connecting to zookeeper";
             case errc::not_controller: return "not the controller";
             case errc::stopped: return "stopped";
+            case errc::partition_count_not_increased:
+                return "the number of partitions for a topic can only be increased";
+            case errc::missing_rack_information:
+                return "not all brokers have rack information for replica rack aware assignment";
+            case errc::invalid_replica_assignment: return "invalid replica assignment";
+            case errc::broker_not_available: return "broker is not available";
+            case errc::election_not_needed: return "leader election not needed: the preferred replica already leads";
+            case errc::preferred_leader_not_available:
+                return "the preferred leader is not available (not alive or not in the ISR)";
+            case errc::unknown_topic_or_partition: return "unknown topic or partition";
         }
         return "coordination error " + std::to_string(v);
     }

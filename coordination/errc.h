@@ -70,6 +70,13 @@ enum class errc : int {
     connect_timeout,               // no session established in time
     not_controller,                // lost the election or the epoch moved on (fenced)
     stopped,                       // the component was stopped before the operation finished
+    partition_count_not_increased, // add_partitions with a count <= the current one (Kafka: INVALID_PARTITIONS)
+    missing_rack_information,      // some brokers have broker.rack and some not (rack-aware placement)
+    invalid_replica_assignment,    // a manual assignment names unknown brokers, duplicates or mixed sizes
+    broker_not_available,          // controlled shutdown of a broker that is not registered
+    election_not_needed,           // preferred election: the preferred replica already leads
+    preferred_leader_not_available,// preferred election: preferred replica dead or out of the ISR
+    unknown_topic_or_partition,    // preferred election / lookups: no such partition
 };
 
 const std::error_category& error_category() noexcept;

@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 
 namespace coordination {
 
@@ -63,6 +65,89 @@ void topic_store::request_delete_topic(const std::string& topic, zk_client::void
                       });
         });
     });
+}
+
+namespace {
+
+result<std::map<int32_t, std::vector<int32_t>>> place_new_partitions(const topic_assignment& current,
+                                                                     int32_t total,
+                                                                     const std::map<int32_t, registered_broker>& brokers,
+                                                                     const add_partitions_options& o) {
+    const auto existing = static_cast<int32_t>(current.partitions.size());
+    if (total <= existing) return errc::partition_count_not_increased;
+    const auto to_add = total - existing;
+    const std::vector<int32_t>& p0 = current.partitions.begin()->second;
+    const auto rf = static_cast<int32_t>(p0.size());
+    if (!o.assignment.empty()) {
+        // Kafka's validateReplicaAssignment: one entry per new partition, same size as the
+        // existing partitions, registered brokers only, no broker twice.
+        if (static_cast<int32_t>(o.assignment.size()) != to_add) return errc::invalid_replica_assignment;
+        std::map<int32_t, std::vector<int32_t>> out;
+        int32_t id = existing;
+        for (const auto& replicas : o.assignment) {
+            if (static_cast<int32_t>(replicas.size()) != rf) return errc::invalid_replica_assignment;
+            std::set<int32_t> seen(replicas.begin(), replicas.end());
+            if (seen.size() != replicas.size()) return errc::invalid_replica_assignment;
+            for (int32_t b : replicas) {
+                if (!brokers.count(b)) return errc::invalid_replica_assignment;
+            }
+            out.emplace(id++, replicas);
+        }
+        return out;
+    }
+    std::vector<broker_info> infos;
+    for (const auto& [id, b] : brokers) infos.push_back(b.info);  // sorted by id (map)
+    auto it = std::find_if(infos.begin(), infos.end(), [&](const broker_info& b) { return b.id >= p0.front(); });
+    assignment_options ao;
+    ao.fixed_start_index = it == infos.end() ? 0 : static_cast<int32_t>(it - infos.begin());
+    ao.start_partition_id = existing;
+    ao.rack_mode = o.rack_mode;
+    return assign_replicas(infos, to_add, rf, ao);
+}
+
+// Free (not a member) so a call in flight needs only the client, as the other topic_store calls.
+void add_partitions_attempt(zk_client& zk, const std::string& topic, int32_t total,
+                            std::function<void(result<topic_assignment>)> cb, add_partitions_options options,
+                            int attempt) {
+    auto ctx = std::make_shared<add_partitions_options>(std::move(options));
+    zk.exists(znodes::delete_topic_path(topic), {}, [&zk, topic, total, ctx, attempt, cb = std::move(cb)](std::error_code ec, zk_stat) mutable {
+        if (!ec) return cb(errc::topic_marked_for_deletion);
+        if (ec != zk_errc::no_node) return cb(ec);
+        zk.get(znodes::topic_path(topic), {}, [&zk, topic, total, ctx, attempt, cb = std::move(cb)](std::error_code ec, std::string data, zk_stat st) mutable {
+            if (ec == zk_errc::no_node) return cb(errc::unknown_topic);
+            if (ec) return cb(ec);
+            auto current = znodes::decode_topic_assignment(topic, data);
+            if (!current) return cb(current.error());
+            if (current.value().partitions.empty()) return cb(errc::malformed_znode);
+            read_brokers(zk, {}, [&zk, topic, total, ctx, attempt, version = st.version, current = std::move(current.value()),
+                                  cb = std::move(cb)](std::error_code ec, std::map<int32_t, registered_broker> brokers) mutable {
+                if (ec) return cb(ec);
+                auto added = place_new_partitions(current, total, brokers, *ctx);
+                if (!added) return cb(added.error());
+                topic_assignment next = current;
+                next.partitions.merge(added.value());
+                if (ctx->validate_only) return cb(std::move(next));
+                std::string encoded = znodes::encode_topic_assignment(next);
+                zk.set(znodes::topic_path(topic), encoded, version,
+                       [&zk, topic, total, ctx, attempt, next = std::move(next), cb = std::move(cb)](std::error_code ec, zk_stat) mutable {
+                    if (ec == zk_errc::bad_version && attempt < 5) {
+                        // Someone changed the assignment meanwhile: decide again on the new one.
+                        return add_partitions_attempt(zk, topic, total, std::move(cb), std::move(*ctx), attempt + 1);
+                    }
+                    if (ec == zk_errc::no_node) return cb(errc::unknown_topic);
+                    if (ec) return cb(ec);
+                    cb(std::move(next));
+                });
+            });
+        });
+    });
+}
+
+}  // namespace
+
+void topic_store::add_partitions(const std::string& topic, int32_t total_partitions,
+                                 std::function<void(result<topic_assignment>)> cb, add_partitions_options options) {
+    add_partitions_attempt(zk_, topic, total_partitions, std::move(cb), std::move(options), 1);
 }
 
 void topic_store::list_topics(zk_client::children_callback cb) {

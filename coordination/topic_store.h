@@ -3,10 +3,19 @@
 // Stateless apart from the client reference: callable from any thread, callbacks run on the
 // client's executor. The zk_client must outlive every call in flight.
 
+#include "coordination/replica_assignment.h"
 #include "coordination/znodes.h"
 #include "coordination/zk_client.h"
 
 namespace coordination {
+
+struct add_partitions_options {
+    /// Replicas of each new partition in partition order (CreatePartitions' manual assignment);
+    /// empty: placed like Kafka (see add_partitions).
+    std::vector<std::vector<int32_t>> assignment;
+    bool validate_only = false;  // compute and check, write nothing
+    rack_aware_mode rack_mode = rack_aware_mode::enforced;
+};
 
 class topic_store {
   public:
@@ -25,6 +34,19 @@ class topic_store {
 
     /// Children of /brokers/topics, sorted (empty when the path does not exist yet).
     void list_topics(zk_client::children_callback cb);
+
+    /// Grows a topic to `total_partitions` (Kafka's AdminZkClient.addPartitions): the new
+    /// partitions get the replication factor of partition 0 and are placed over the registered
+    /// brokers with assign_replicas(start index = the first broker id >= partition 0's
+    /// preferred leader, start_partition_id = current count). /brokers/topics/<t> is rewritten with
+    /// a conditional set on the version read (retried on a race); the controller sees the data
+    /// change and creates the new partitions' states. Answers the whole new assignment.
+    /// Errors: errc::unknown_topic, errc::topic_marked_for_deletion,
+    /// errc::partition_count_not_increased (total <= current), errc::invalid_replication_factor
+    /// (fewer brokers than replicas), errc::invalid_replica_assignment (manual: wrong count,
+    /// unregistered or duplicate broker, inconsistent size), errc::missing_rack_information, zk errors.
+    void add_partitions(const std::string& topic, int32_t total_partitions,
+                        std::function<void(result<topic_assignment>)> cb, add_partitions_options options = {});
 
     /// The replica assignment of one topic. Errors: errc::unknown_topic, errc::malformed_znode.
     void get_assignment(const std::string& topic, std::function<void(result<topic_assignment>)> cb);

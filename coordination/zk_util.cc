@@ -1,5 +1,7 @@
 #include "coordination/zk_util.h"
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 
 namespace coordination {
@@ -82,6 +84,46 @@ void delete_recursive(zk_client& zk, const std::string& path, zk_client::void_ca
         auto j = std::make_shared<join>(join{kids.size(), {}, std::move(remove_self)});
         for (const auto& k : kids) {
             delete_recursive(zk, path == "/" ? "/" + k : path + "/" + k, [j](std::error_code ec) { j->done(ec); });
+        }
+    });
+}
+
+void read_brokers(zk_client& zk, watch_callback children_watch,
+                  std::function<void(std::error_code, std::map<int32_t, registered_broker>)> cb) {
+    zk.get_children(std::string(znodes::broker_ids_path), std::move(children_watch),
+                    [&zk, cb = std::move(cb)](std::error_code ec, std::vector<std::string> kids) mutable {
+        if (ec == zk_errc::no_node) return cb({}, {});
+        if (ec) return cb(ec, {});
+        struct gather {
+            std::map<int32_t, registered_broker> out;
+            size_t pending = 0;
+            std::function<void(std::error_code, std::map<int32_t, registered_broker>)> cb;
+        };
+        auto g = std::make_shared<gather>();
+        g->cb = std::move(cb);
+        std::vector<int32_t> ids;
+        for (const auto& k : kids) {
+            try {
+                size_t used = 0;
+                int32_t id = std::stoi(k, &used);
+                if (used == k.size()) ids.push_back(id);
+            } catch (...) {
+            }
+        }
+        if (ids.empty()) return g->cb({}, {});
+        g->pending = ids.size();
+        for (int32_t id : ids) {
+            zk.get(znodes::broker_path(id), {}, [g, id](std::error_code ec, std::string data, zk_stat st) {
+                if (!ec) {
+                    auto b = znodes::decode_broker(id, data);
+                    if (b) {
+                        g->out[id] = registered_broker{std::move(b.value()), st.czxid};
+                    } else {
+                        spdlog::warn("malformed broker znode {}: {}", id, data);
+                    }
+                }
+                if (--g->pending == 0) g->cb({}, std::move(g->out));
+            });
         }
     });
 }

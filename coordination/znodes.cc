@@ -205,6 +205,35 @@ result<topic_assignment> decode_topic_assignment(std::string_view topic, std::st
     return t;
 }
 
+std::string encode_preferred_replica_election(const std::vector<partition_key>& partitions) {
+    ordered j;
+    j["version"] = 1;
+    j["partitions"] = ordered::array();
+    for (const auto& p : partitions) {
+        ordered e;
+        e["topic"] = p.topic;
+        e["partition"] = p.partition;
+        j["partitions"].push_back(std::move(e));
+    }
+    return j.dump();
+}
+
+result<std::vector<partition_key>> decode_preferred_replica_election(std::string_view data) {
+    auto j = parse(data);
+    if (!j) return errc::malformed_znode;
+    auto parts = j->find("partitions");
+    if (parts == j->end() || !parts->is_array()) return errc::malformed_znode;
+    std::vector<partition_key> out;
+    for (const auto& e : *parts) {
+        if (!e.is_object()) return errc::malformed_znode;
+        auto t = e.find("topic");
+        auto p = get_i32(e, "partition");
+        if (t == e.end() || !t->is_string() || !p || *p < 0) return errc::malformed_znode;
+        out.push_back({t->get<std::string>(), *p});
+    }
+    return out;
+}
+
 std::string encode_partition_state(const partition_state& s) {
     ordered j;
     j["controller_epoch"] = s.controller_epoch;

@@ -33,6 +33,14 @@ struct partition_state {
     friend bool operator==(const partition_state&, const partition_state&) = default;
 };
 
+/// One partition of one topic; ordered so it can key maps and sets.
+struct partition_key {
+    std::string topic;
+    int32_t partition = 0;
+    friend auto operator<=>(const partition_key&, const partition_key&) = default;
+    friend bool operator==(const partition_key&, const partition_key&) = default;
+};
+
 /// Replica assignment of a topic: partition -> replicas, the first one being the preferred leader.
 struct topic_assignment {
     std::string name;
@@ -56,6 +64,7 @@ inline constexpr std::string_view config_brokers_path = "/config/brokers";
 inline constexpr std::string_view config_changes_path = "/config/changes";
 inline constexpr std::string_view admin_path = "/admin";
 inline constexpr std::string_view delete_topics_path = "/admin/delete_topics";
+inline constexpr std::string_view preferred_replica_election_path = "/admin/preferred_replica_election";
 inline constexpr std::string_view isr_change_notification_path = "/isr_change_notification";
 
 std::string broker_path(int32_t id);
@@ -100,6 +109,10 @@ result<topic_assignment> decode_topic_assignment(std::string_view topic, std::st
 //   {"controller_epoch":E,"leader":L,"version":1,"leader_epoch":LE,"isr":[...]}
 std::string encode_partition_state(const partition_state& s);
 result<partition_state> decode_partition_state(std::string_view data, int32_t zk_version);
+
+// /admin/preferred_replica_election: {"version":1,"partitions":[{"topic":"t","partition":0}]}
+std::string encode_preferred_replica_election(const std::vector<partition_key>& partitions);
+result<std::vector<partition_key>> decode_preferred_replica_election(std::string_view data);
 
 // /config/topics/<t>: {"version":1,"config":{"k":"v"}}
 std::string encode_topic_config(const std::map<std::string, std::string>& config);

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <numeric>
 
 using namespace coordination;
 using coord_test::run_until;
@@ -277,6 +278,77 @@ TEST_F(zk_session_real, thousand_partitions_get_states_with_requests_in_flight_t
                 static_cast<long long>(ms), static_cast<unsigned long long>(w->updates() - snapshots_before));
     ctl->stop();
     w->stop();
+}
+
+// Issue 3's failover figure: a broker leading a third of 1,000 RF-3 partitions loses its session;
+// the controller re-elects every leader and shrinks every ISR in batched, epoch-fenced multis.
+TEST_F(zk_session_real, broker_loss_reelects_a_third_of_thousand_partitions_in_batched_multis) {
+    auto ctl_session = connect("/failover");
+    ASSERT_TRUE(ctl_session);
+    std::map<int32_t, zk_session*> brokers;
+    std::vector<std::shared_ptr<broker_registry>> regs;
+    for (int32_t id : {1, 2, 3}) {
+        brokers[id] = connect("/failover");
+        ASSERT_TRUE(brokers[id]);
+        regs.push_back(broker_registry::make(*brokers[id], {id, "127.0.0.1", 9090 + id, std::nullopt}));
+        regs.back()->start([](std::error_code) {});
+    }
+    int32_t epoch = 0;
+    bool me = false;
+    auto el = controller_election::make(*ctl_session, 100, [&](int32_t, int32_t ep, bool m) { epoch = ep; me = m; });
+    el->start();
+    ASSERT_TRUE(wait([&] { return me; }));
+    auto ctl = controller::make(*ctl_session, 100, {.controller_epoch = epoch, .epoch_zk_version = el->epoch_zk_version()});
+    std::vector<size_t> rounds;
+    std::optional<std::chrono::steady_clock::time_point> brokers_changed_at;
+    std::vector<int32_t> removed;
+    ctl->on_partitions_changed([&](std::vector<partition_change> c) { rounds.push_back(c.size()); });
+    ctl->on_brokers_changed([&](std::vector<int32_t>, std::vector<int32_t> r) {
+        removed = r;
+        brokers_changed_at = std::chrono::steady_clock::now();
+    });
+    ctl->start();
+    ASSERT_TRUE(wait([&] { return ctl->context().loaded && ctl->live_brokers().size() == 3; }));
+
+    auto placed = assign_replicas_to_brokers({1, 2, 3}, 1000, 3, {.fixed_start_index = 0});
+    ASSERT_TRUE(placed);
+    topic_store store{*ctl_session};
+    store.create_topic({"big", placed.value()}, {}, [](std::error_code) {});
+    auto all_have_state = [&] {
+        auto t = ctl->context().topics.find("big");
+        if (t == ctl->context().topics.end() || t->second.size() != 1000) return false;
+        return std::all_of(t->second.begin(), t->second.end(), [](const auto& kv) { return kv.second.state.has_value(); });
+    };
+    ASSERT_TRUE(wait(all_have_state, 60s));
+    int led_by_1 = 0;
+    for (const auto& [p, info] : ctl->context().topics.at("big")) led_by_1 += info.state->leader == 1;
+    EXPECT_GE(led_by_1, 330);
+    rounds.clear();
+
+    auto killed = std::chrono::steady_clock::now();
+    brokers[1]->close();  // the session ends now: its ephemeral /brokers/ids/1 goes at once
+    ASSERT_TRUE(wait([&] { return brokers_changed_at.has_value(); }, 60s));
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*brokers_changed_at - killed).count();
+    std::printf("broker 1 (leader of %d of 1000 RF-3 partitions) gone -> all re-elected and written in %lld ms, "
+                "%zu on_partitions_changed call(s) with %zu changes\n",
+                led_by_1, static_cast<long long>(ms), rounds.size(),
+                std::accumulate(rounds.begin(), rounds.end(), size_t{0}));
+    EXPECT_EQ(removed, std::vector<int32_t>{1});
+    ASSERT_EQ(rounds.size(), 1u);
+    EXPECT_EQ(rounds[0], 1000u);  // 1/3 elections + 2/3 ISR shrinks, all in one round
+    for (const auto& [p, info] : ctl->context().topics.at("big")) {
+        ASSERT_NE(info.state->leader, 1) << p;
+        ASSERT_NE(info.state->leader, -1) << p;
+        ASSERT_EQ(std::count(info.state->isr.begin(), info.state->isr.end(), 1), 0) << p;
+    }
+    // What ZooKeeper holds is what the controller reported.
+    for (int32_t p : {0, 1, 2, 499, 999}) {
+        auto st = ctl->state("big", p);
+        EXPECT_EQ(zk_server->get("/failover/brokers/topics/big/partitions/" + std::to_string(p) + "/state"),
+                  znodes::encode_partition_state(*st));
+    }
+    ctl->stop();
+    el->stop([](std::error_code) {});
 }
 
 TEST_F(zk_session_real, connect_to_a_dead_port_times_out_cleanly) {

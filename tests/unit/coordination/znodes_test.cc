@@ -103,3 +103,14 @@ TEST(znodes, topic_name_rule) {
     EXPECT_FALSE(znodes::valid_topic_name("a/b"));
     EXPECT_FALSE(znodes::valid_topic_name(std::string(250, 'a')));
 }
+
+TEST(znodes, preferred_replica_election_request) {
+    EXPECT_EQ(znodes::preferred_replica_election_path, "/admin/preferred_replica_election");
+    std::vector<partition_key> parts{{"t", 0}, {"u", 3}};
+    auto encoded = znodes::encode_preferred_replica_election(parts);
+    EXPECT_EQ(encoded, R"({"version":1,"partitions":[{"topic":"t","partition":0},{"topic":"u","partition":3}]})");
+    EXPECT_EQ(znodes::decode_preferred_replica_election(encoded).value(), parts);
+    EXPECT_EQ(znodes::decode_preferred_replica_election(R"({"partitions":[{"topic":"t"}]})").error(), errc::malformed_znode);
+    EXPECT_EQ(znodes::decode_preferred_replica_election("{}").error(), errc::malformed_znode);
+    EXPECT_EQ(znodes::decode_preferred_replica_election(R"({"version":1,"partitions":[]})").value().size(), 0u);
+}
