@@ -137,6 +137,9 @@ void controller::broker_change_read(std::error_code ec, std::map<int32_t, regist
     if (ec) {
         spdlog::warn("controller: reading brokers: {}", ec.message());
         broker_change_running_ = false;
+        // No watch was set: try again (after expiry the election replaces this controller anyway).
+        std::weak_ptr<controller> weak = shared_from_this();
+        after(std::chrono::milliseconds(500), [weak] { if (auto s = weak.lock()) s->broker_change(); });
         return;
     }
     std::vector<int32_t> added, removed, bounced;
