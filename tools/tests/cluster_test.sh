@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of the tools against a real cluster: runs tools/quickstart.sh (ZooKeeper + 3
 # brook-server processes, topic creation, kcat round trip) in a temporary directory on ports of its
-# own, then checks brook-topics' create/list/describe/delete behaviour and error texts, and stops
-# everything it started. ctest label "integration"; needs BROOK_BUILD_DIR with brook-server and
+# own, then checks brook-topics' create/list/describe (incl. the partition reports)/delete
+# behaviour, --alter's checks before CreatePartitions, and error texts, and stops everything it
+# started. ctest label "integration"; needs BROOK_BUILD_DIR with brook-server and
 # brook-topics built. Never skips: a cluster that does not come up is a failure.
 set -euo pipefail
 
@@ -93,6 +94,13 @@ check "describe --under-replicated-partitions: exit code" 0 "$rc"
 bad_lines=$(awk -F'\t' 'NF && !($5 ~ /^Replicas: / && $6 ~ /^Isr: / &&
     split(substr($5, 11), r, ",") > split(substr($6, 6), i, ","))' <<<"$out")
 check "describe --under-replicated-partitions: only partitions with ISR < replicas" "" "$bad_lines"
+
+# --alter up to the point where the controller is asked (growing itself: see the broker's tests).
+run --alter --topic orders --partitions 0
+check "alter --partitions 0: client-side error" "1:Error: --partitions must be a positive integer" "$rc:$err"
+run --alter --topic nope --partitions 4
+check "alter missing: exit code" 1 "$rc"
+check "alter missing: message" "Error while executing topic command : Topic 'nope' does not exist as expected" "$err"
 
 run --describe --topic nope
 check "describe missing: exit code" 1 "$rc"

@@ -14,9 +14,11 @@ public:
     std::optional<cli_error> transport_error;
     topic_result create_answer;
     std::vector<topic_result> delete_answer;
+    std::vector<topic_result> alter_answer;  ///< empty: every increase succeeds
 
     std::vector<new_topic> created;
     std::vector<std::vector<std::string>> deleted;
+    std::vector<std::vector<partition_increase>> increased;
     int metadata_calls = 0;
 
     cli_result<cluster_metadata> all_topics() override {
@@ -38,6 +40,16 @@ public:
         if (!delete_answer.empty()) return delete_answer;
         std::vector<topic_result> ok;
         for (auto& n : names) ok.push_back({n, 0, std::nullopt});
+        return ok;
+    }
+
+    cli_result<std::vector<topic_result>> create_partitions(
+        const std::vector<partition_increase>& increases) override {
+        if (transport_error) return *transport_error;
+        increased.push_back(increases);
+        if (!alter_answer.empty()) return alter_answer;
+        std::vector<topic_result> ok;
+        for (auto& i : increases) ok.push_back({i.name, 0, std::nullopt});
         return ok;
     }
 
@@ -144,8 +156,10 @@ TEST(topics_command, transport_errors_are_printed_as_is) {
     fake_admin admin;
     admin.transport_error = make_cli_error("Error: cannot connect to h:1: Connection refused");
     for (auto action : {topics_action::create, topics_action::list, topics_action::describe,
-                        topics_action::remove}) {
-        auto r = run(options(action, "t"), admin);
+                        topics_action::alter, topics_action::remove}) {
+        auto o = options(action, "t");
+        if (action == topics_action::alter) o.partitions = 2;
+        auto r = run(o, admin);
         EXPECT_EQ(r.rc, 1);
         EXPECT_EQ(r.err, "Error: cannot connect to h:1: Connection refused\n");
         EXPECT_EQ(r.out, "");
@@ -262,6 +276,97 @@ TEST(topics_command, delete_reports_broker_errors) {
     o.if_exists = true;
     EXPECT_EQ(run(o, admin).rc, 0);
     EXPECT_EQ(run(options(topics_action::remove, "t"), admin).rc, 1);
+}
+
+topics_options alter(std::string topic, int32_t partitions) {
+    auto o = options(topics_action::alter, std::move(topic));
+    o.partitions = partitions;
+    return o;
+}
+
+TEST(topics_command, alter_grows_every_matching_topic_in_one_request_silently) {
+    fake_admin admin;
+    admin.add_topic("logs-1", 2);
+    admin.add_topic("logs-2", 3);
+    admin.add_topic("other", 1);
+    auto r = run(alter("logs-.*", 6), admin);
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(r.out + r.err, "");
+    ASSERT_EQ(admin.increased.size(), 1u);
+    EXPECT_EQ(admin.increased[0],
+              (std::vector<partition_increase>{{"logs-1", 6}, {"logs-2", 6}}));
+}
+
+TEST(topics_command, alter_missing_topic) {
+    fake_admin admin;
+    admin.add_topic("a", 1);
+    auto r = run(alter("t", 2), admin);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.err, "Error while executing topic command : Topic 't' does not exist as expected\n");
+    EXPECT_TRUE(admin.increased.empty());
+
+    auto o = alter("t", 2);
+    o.if_exists = true;
+    auto quiet = run(o, admin);
+    EXPECT_EQ(quiet.rc, 0);
+    EXPECT_EQ(quiet.out + quiet.err, "");
+    EXPECT_TRUE(admin.increased.empty());
+}
+
+TEST(topics_command, alter_decrease_shows_the_brokers_reason) {
+    fake_admin admin;
+    admin.add_topic("t", 3);
+    admin.alter_answer = {
+        {"t", 37, "The topic t currently has 3 partition(s); 2 would not be an increase."}};
+    auto r = run(alter("t", 2), admin);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "Error while executing topic command : The topic t currently has 3 partition(s); 2 "
+              "would not be an increase. (INVALID_PARTITIONS)\n");
+}
+
+TEST(topics_command, alter_not_an_increase_without_a_broker_message_says_why) {
+    fake_admin admin;
+    admin.add_topic("t", 3);
+    for (int32_t n : {2, 3}) {
+        admin.alter_answer = {{"t", 37, std::nullopt}};
+        auto r = run(alter("t", n), admin);
+        EXPECT_EQ(r.rc, 1);
+        EXPECT_EQ(r.err, "Error while executing topic command : The topic t currently has 3 "
+                         "partition(s); " +
+                             std::to_string(n) +
+                             " would not be an increase. (INVALID_PARTITIONS)\n");
+    }
+    // An increase the broker still refuses without a reason: Kafka's default text.
+    admin.alter_answer = {{"t", 37, std::string()}};
+    EXPECT_EQ(run(alter("t", 9), admin).err,
+              "Error while executing topic command : Number of partitions is below 1. "
+              "(INVALID_PARTITIONS)\n");
+}
+
+TEST(topics_command, alter_reports_each_failed_topic_and_tolerates_vanished_ones_with_if_exists) {
+    fake_admin admin;
+    admin.add_topic("a", 1);
+    admin.add_topic("b", 1);
+    admin.add_topic("c", 1);
+    admin.alter_answer = {{"a", 0, std::nullopt},
+                          {"b", 3, std::nullopt},
+                          {"c", 38, std::string("Replication factor is too large.")}};
+    auto r = run(alter("a|b|c", 4), admin);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.err,
+              "Error while executing topic command : This server does not host this "
+              "topic-partition. (UNKNOWN_TOPIC_OR_PARTITION)\n"
+              "Error while executing topic command : Replication factor is too large. "
+              "(INVALID_REPLICATION_FACTOR)\n");
+
+    admin.alter_answer = {{"a", 0, std::nullopt}, {"b", 3, std::nullopt}};
+    auto o = alter("a|b", 4);
+    o.if_exists = true;
+    auto tolerant = run(o, admin);
+    EXPECT_EQ(tolerant.rc, 0);
+    EXPECT_EQ(tolerant.err, "");
 }
 
 TEST(topics_command, describe_under_replicated_partitions_only) {

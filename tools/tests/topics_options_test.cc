@@ -72,10 +72,46 @@ TEST(parse_topics_args, help_needs_nothing_else) {
 
 TEST(parse_topics_args, exactly_one_action) {
     const std::string msg =
-        "Error: exactly one of --create, --list, --describe, --delete must be given";
+        "Error: exactly one of --create, --list, --describe, --alter, --delete must be given";
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1"}), msg);
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--list", "--describe"}), msg);
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--create", "--delete", "--topic", "t"}), msg);
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--describe", "--topic", "t",
+                        "--partitions", "3"}),
+              msg);
+}
+
+TEST(parse_topics_args, alter_partitions) {
+    auto r = parse({"--bootstrap-server", "h:1", "--alter", "--topic", "orders", "--partitions",
+                    "12", "--if-exists"});
+    ASSERT_TRUE(r) << r.error().message;
+    const auto& o = r.value().options;
+    EXPECT_EQ(o.action, topics_action::alter);
+    EXPECT_EQ(o.topic, "orders");
+    EXPECT_EQ(o.partitions, 12);
+    EXPECT_TRUE(o.if_exists);
+}
+
+TEST(parse_topics_args, alter_needs_topic_and_a_positive_partition_count) {
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--partitions", "3"}),
+              "Error: --topic is required with --alter");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t"}),
+              "Error: --partitions is required with --alter");
+    for (const char* bad : {"0", "-1", "3x", "", "2147483648", "1.5"}) {
+        EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t",
+                            "--partitions", bad}),
+                  "Error: --partitions must be a positive integer")
+            << bad;
+    }
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t", "--partitions",
+                        "3", "--replication-factor", "2"}),
+              "Error: --replication-factor can't be used with --alter");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t", "--partitions",
+                        "3", "--config", "a=b"}),
+              "Error: --config can't be used with --alter");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t", "--partitions",
+                        "3", "--if-not-exists"}),
+              "Error: --if-not-exists can't be used with --alter");
 }
 
 TEST(parse_topics_args, describe_reports) {
@@ -101,6 +137,9 @@ TEST(parse_topics_args, describe_reports) {
               "together");
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--list", "--under-replicated-partitions"}),
               "Error: --under-replicated-partitions can't be used with --list");
+    EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--alter", "--topic", "t", "--partitions",
+                        "2", "--unavailable-partitions"}),
+              "Error: --unavailable-partitions can't be used with --alter");
     EXPECT_EQ(error_of({"--bootstrap-server", "h:1", "--delete", "--topic", "t",
                         "--unavailable-partitions"}),
               "Error: --unavailable-partitions can't be used with --delete");

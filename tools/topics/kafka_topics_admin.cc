@@ -1,6 +1,7 @@
 #include "tools/topics/kafka_topics_admin.h"
 
 #include "protocol/errors.h"
+#include "protocol/messages/create_partitions.h"
 #include "protocol/messages/create_topics.h"
 #include "protocol/messages/delete_topics.h"
 
@@ -193,6 +194,53 @@ cli_result<std::vector<topic_result>> kafka_topics_admin::delete_topics(
         if (!redirect || attempt >= timeouts_.attempts) return out;
         forget_controller();
         std::this_thread::sleep_for(timeouts_.retry_backoff);
+    }
+}
+
+cli_result<std::vector<topic_result>> kafka_topics_admin::create_partitions(
+    const std::vector<partition_increase>& increases) {
+    protocol::create_partitions_request req;
+    for (const auto& inc : increases) {
+        auto& t = req.topics.emplace_back();
+        t.name = inc.name;
+        t.count = inc.count;
+        t.assignments = std::nullopt;  // null: the controller places the new replicas
+    }
+    req.timeout_ms = static_cast<int32_t>(timeouts_.operation.count());
+    req.validate_only = false;
+
+    for (int attempt = 1;; ++attempt) {
+        auto target = controller();
+        if (!target) return target.error();
+        auto& [conn, where] = *target.value();
+        int16_t version = conn.pick_version<protocol::create_partitions_api>();
+        if (version < 0) {
+            return make_cli_error("Error: broker " + to_string(where) +
+                                  " does not support CreatePartitions");
+        }
+        auto resp = conn.send<protocol::create_partitions_api>(req, version);
+        if (!resp) return request_failed("CreatePartitions", where, resp.error());
+        std::vector<topic_result> out;
+        bool redirect = false;
+        for (const auto& r : resp.value().results) {
+            redirect = redirect || r.error_code == not_controller;
+            out.push_back({r.name, r.error_code, r.error_message});
+        }
+        if (redirect && attempt < timeouts_.attempts) {
+            forget_controller();
+            std::this_thread::sleep_for(timeouts_.retry_backoff);
+            continue;
+        }
+        for (const auto& inc : increases) {
+            bool answered = false;
+            for (const auto& r : out) answered = answered || r.name == inc.name;
+            if (!answered) {
+                return make_cli_error("Error: the CreatePartitions response from " +
+                                      to_string(where) + " does not mention topic '" + inc.name +
+                                      "'");
+            }
+        }
+        return out;
     }
 }
 

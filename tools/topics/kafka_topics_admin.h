@@ -13,8 +13,8 @@
 namespace tools {
 
 /// topics_admin over the Kafka protocol: Metadata from the first reachable bootstrap server,
-/// CreateTopics / DeleteTopics on the controller that Metadata names (as Kafka's admin client
-/// does), retried on NOT_CONTROLLER. Owns its connections; opened lazily, closed on destruction.
+/// CreateTopics / DeleteTopics / CreatePartitions on the controller that Metadata names (as
+/// Kafka's admin client does), retried on NOT_CONTROLLER. Owns its connections; opened lazily, closed on destruction.
 /// Blocking; use from one thread.
 class kafka_topics_admin : public topics_admin {
 public:
@@ -34,6 +34,8 @@ public:
     cli_result<topic_result> create_topic(const new_topic& topic) override;
     cli_result<std::vector<topic_result>> delete_topics(
         const std::vector<std::string>& names) override;
+    cli_result<std::vector<topic_result>> create_partitions(
+        const std::vector<partition_increase>& increases) override;
 
 private:
     struct open_connection {

@@ -33,7 +33,15 @@ struct new_topic {
     std::vector<config_entry> configs;
 };
 
-/// Per-topic outcome of CreateTopics / DeleteTopics.
+/// A CreatePartitions entry: grow `name` to `count` partitions, replicas placed by the controller.
+struct partition_increase {
+    std::string name;
+    int32_t count = 0;
+
+    friend bool operator==(const partition_increase&, const partition_increase&) = default;
+};
+
+/// Per-topic outcome of CreateTopics / DeleteTopics / CreatePartitions.
 struct topic_result {
     std::string name;
     int16_t error_code = 0;
@@ -53,6 +61,9 @@ public:
     virtual cli_result<topic_result> create_topic(const new_topic& topic) = 0;
     virtual cli_result<std::vector<topic_result>> delete_topics(
         const std::vector<std::string>& names) = 0;
+    /// CreatePartitions for all of `increases` in one request; one result per topic.
+    virtual cli_result<std::vector<topic_result>> create_partitions(
+        const std::vector<partition_increase>& increases) = 0;
 };
 
 }  // namespace tools

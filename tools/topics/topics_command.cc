@@ -12,6 +12,7 @@ namespace {
 constexpr std::string_view error_prefix = "Error while executing topic command : ";
 constexpr int16_t topic_already_exists = 36;
 constexpr int16_t unknown_topic_or_partition = 3;
+constexpr int16_t invalid_partitions = 37;
 
 bool is_internal(const topic_description& t) {
     // Metadata v1+ flags internal topics; names starting "__" are Kafka's convention for them and
@@ -91,6 +92,42 @@ int run_describe(const topics_options& o, topics_admin& admin, std::ostream& out
                                                 : describe_report::all;
     for (auto* t : topics) out << format_describe(t->description, report, md.value().brokers);
     return 0;
+}
+
+// kafka-topics' alterTopic over the admin client: every topic the --topic pattern selects grows
+// to --partitions in one CreatePartitions request; the controller refuses anything but an
+// increase. Silent on success, as kafka-topics is with --bootstrap-server.
+int run_alter(const topics_options& o, topics_admin& admin, std::ostream& err) {
+    auto filter = topic_filter::make(o.topic);
+    if (!filter) return fail(err, filter.error().message);
+    auto md = admin.all_topics();
+    if (!md) return fail(err, md.error().message);
+    auto topics = select_topics(md.value(), filter.value(), false);
+    if (topics.empty()) return missing_topic(o, err);
+    std::vector<partition_increase> increases;
+    for (auto* t : topics) increases.push_back({t->description.name, *o.partitions});
+    auto r = admin.create_partitions(increases);
+    if (!r) return fail(err, r.error().message);
+    int rc = 0;
+    for (const auto& res : r.value()) {
+        if (res.error_code == 0) continue;
+        if (res.error_code == unknown_topic_or_partition && o.if_exists) continue;
+        auto message = res.error_message;
+        if (res.error_code == invalid_partitions && (!message || message->empty())) {
+            // The broker gave no reason: say what the Metadata we just read shows.
+            for (auto* t : topics) {
+                if (t->description.name != res.name) continue;
+                auto current = static_cast<int32_t>(t->description.partitions.size());
+                if (*o.partitions <= current) {
+                    message = "The topic " + res.name + " currently has " +
+                              std::to_string(current) + " partition(s); " +
+                              std::to_string(*o.partitions) + " would not be an increase.";
+                }
+            }
+        }
+        rc = fail(err, std::string(error_prefix) + topic_error_text(res.name, res.error_code, message));
+    }
+    return rc;
 }
 
 int run_delete(const topics_options& o, topics_admin& admin, std::ostream& err) {
@@ -176,6 +213,7 @@ int run_topics_command(const topics_options& options, topics_admin& admin, std::
         case topics_action::create: return run_create(options, admin, out, err);
         case topics_action::list: return run_list(options, admin, out, err);
         case topics_action::describe: return run_describe(options, admin, out, err);
+        case topics_action::alter: return run_alter(options, admin, err);
         case topics_action::remove: return run_delete(options, admin, err);
     }
     return 1;

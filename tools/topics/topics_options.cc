@@ -12,27 +12,31 @@ namespace po = boost::program_options;
 namespace {
 
 po::options_description make_description() {
-    po::options_description d("brook-topics: create, delete, describe or list topics.\nOptions");
+    po::options_description d(
+        "brook-topics: create, alter, delete, describe or list topics.\nOptions");
     // clang-format off
     d.add_options()
         ("bootstrap-server", po::value<std::string>()->value_name("H:P[,H:P]"),
          "REQUIRED: the brokers to connect to")
+        ("alter", "Alter the number of partitions of a topic (or of all topics matching a regular "
+         "expression); only increases are allowed.")
         ("create", "Create a new topic.")
         ("delete", "Delete a topic (or all topics matching a regular expression).")
         ("describe", "List details for the given topics (all topics without --topic).")
         ("list", "List all available topics.")
         ("topic", po::value<std::string>()->value_name("T"),
-         "The topic to create, describe or delete. Except with --create it may be a regular "
+         "The topic to create, alter, describe or delete. Except with --create it may be a regular "
          "expression; ',' separates alternatives.")
         ("partitions", po::value<std::string>()->value_name("N"),
          "The number of partitions for the topic being created (default: the broker's "
-         "num.partitions).")
+         "num.partitions) or altered (required with --alter; must be larger than the current "
+         "count).")
         ("replication-factor", po::value<std::string>()->value_name("R"),
          "The replication factor for each partition of the topic being created (default: the "
          "broker's default.replication.factor).")
         ("config", po::value<std::vector<std::string>>()->value_name("k=v")->composing(),
          "A topic configuration override for the topic being created (repeatable).")
-        ("if-exists", "With --delete or --describe: only act if the topic exists.")
+        ("if-exists", "With --alter, --delete or --describe: only act if the topic exists.")
         ("if-not-exists", "With --create: only create the topic if it does not already exist.")
         ("exclude-internal", "With --list or --describe: leave out internal topics (names starting "
          "with '__').")
@@ -50,6 +54,7 @@ const char* action_flag(topics_action a) {
         case topics_action::create: return "--create";
         case topics_action::list: return "--list";
         case topics_action::describe: return "--describe";
+        case topics_action::alter: return "--alter";
         case topics_action::remove: return "--delete";
     }
     return "?";
@@ -59,8 +64,8 @@ const char* action_flag(topics_action a) {
 
 std::string topics_usage() {
     std::ostringstream out;
-    out << "Usage: brook-topics --bootstrap-server H:P[,H:P] (--create | --delete | --describe | "
-           "--list) [--topic T] [options]\n\n"
+    out << "Usage: brook-topics --bootstrap-server H:P[,H:P] (--create | --alter | --delete | "
+           "--describe | --list) [--topic T] [options]\n\n"
         << make_description();
     return out.str();
 }
@@ -89,6 +94,7 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
     for (auto [flag, action] : {std::pair{"create", topics_action::create},
                                 std::pair{"list", topics_action::list},
                                 std::pair{"describe", topics_action::describe},
+                                std::pair{"alter", topics_action::alter},
                                 std::pair{"delete", topics_action::remove}}) {
         if (vm.count(flag)) {
             ++actions;
@@ -97,7 +103,7 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
     }
     if (actions != 1) {
         return make_cli_error(
-            "Error: exactly one of --create, --list, --describe, --delete must be given");
+            "Error: exactly one of --create, --list, --describe, --alter, --delete must be given");
     }
     if (!vm.count("bootstrap-server")) {
         return make_cli_error("Error: --bootstrap-server must be specified");
@@ -117,7 +123,8 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
     o.unavailable_partitions = vm.count("unavailable-partitions") > 0;
 
     // Which flag goes with which action: the same table kafka-topics checks (TopicCommand
-    // checkArgs), minus --alter, which brook-topics does not have.
+    // checkArgs), for the flags brook-topics has. --alter takes no --config (kafka-topics refuses
+    // it with --bootstrap-server too: topic configs are kafka-configs' job).
     auto only_with = [&](const char* flag, std::initializer_list<topics_action> allowed)
         -> std::optional<cli_error> {
         if (!vm.count(flag)) return std::nullopt;
@@ -127,11 +134,12 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
         return make_cli_error(std::string("Error: --") + flag + " can't be used with " +
                               action_flag(o.action));
     };
-    for (auto& check : {only_with("partitions", {topics_action::create}),
+    for (auto& check : {only_with("partitions", {topics_action::create, topics_action::alter}),
                         only_with("replication-factor", {topics_action::create}),
                         only_with("config", {topics_action::create}),
                         only_with("if-not-exists", {topics_action::create}),
-                        only_with("if-exists", {topics_action::remove, topics_action::describe}),
+                        only_with("if-exists", {topics_action::alter, topics_action::remove,
+                                                topics_action::describe}),
                         only_with("exclude-internal",
                                   {topics_action::list, topics_action::describe}),
                         only_with("under-replicated-partitions", {topics_action::describe}),
@@ -143,9 +151,14 @@ cli_result<topics_command_line> parse_topics_args(std::span<const char* const> a
             "Error: --under-replicated-partitions and --unavailable-partitions can't be used "
             "together");
     }
-    if ((o.action == topics_action::create || o.action == topics_action::remove) && !o.topic) {
+    if ((o.action == topics_action::create || o.action == topics_action::alter ||
+         o.action == topics_action::remove) &&
+        !o.topic) {
         return make_cli_error(std::string("Error: --topic is required with ") +
                               action_flag(o.action));
+    }
+    if (o.action == topics_action::alter && !vm.count("partitions")) {
+        return make_cli_error("Error: --partitions is required with --alter");
     }
 
     if (vm.count("partitions")) {

@@ -11,7 +11,7 @@
 
 namespace tools {
 
-enum class topics_action { create, list, describe, remove };
+enum class topics_action { create, list, describe, alter, remove };
 
 /// brook-topics' validated command line (flags of Kafka 2.8's kafka-topics.sh). Plain value;
 /// produced once by parse_topics_args on the main thread.
@@ -21,6 +21,7 @@ struct topics_options {
     /// For --create: a topic name. For the other actions a Java-style regular expression matched
     /// against whole names, ',' meaning '|', as kafka-topics does.
     std::optional<std::string> topic;
+    /// --create: the new topic's partition count. --alter (required there): the count to grow to.
     std::optional<int32_t> partitions;
     std::optional<int16_t> replication_factor;
     std::vector<config_entry> configs;
