@@ -6,8 +6,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "broker/controller_channel.h"
+#include "broker/controller_requests.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
 #include "broker/net/server.h"
@@ -15,11 +18,12 @@
 #include "broker/request_dispatcher.h"
 #include "coordination/broker_registry.h"
 #include "coordination/cluster_id.h"
-#include "coordination/cluster_watcher.h"
 #include "coordination/controller.h"
 #include "coordination/controller_election.h"
 #include "coordination/topic_store.h"
 #include "coordination/zk_session.h"
+#include "protocol/client/client.h"
+#include "protocol/messages/controlled_shutdown.h"
 #include "storage/log_manager.h"
 
 namespace broker {
@@ -124,26 +128,24 @@ bool application::start() {
         return false;
     }
 
-    // 3. Metadata: every ZooKeeper change reaches the cache and the local replicas on zk_strand_.
+    // 3. Metadata and replicas come from the controller (UpdateMetadata, LeaderAndIsr, StopReplica);
+    //    until its first UpdateMetadata the cache knows only the cluster id.
     metadata_ = std::make_unique<metadata_cache>();
+    metadata_->set_cluster_id(cluster_id.value());
     replicas_ = std::make_unique<replica_manager>(*logs_, cfg_);
     topic_store_ = std::make_unique<coordination::topic_store>(*zk_);
-    watcher_ = coordination::cluster_watcher::make(*zk_);
-    // The callback outlives start(): it owns the one-shot "first snapshot" signal.
-    auto first_snapshot = std::make_shared<std::promise<void>>();
-    auto loaded = first_snapshot->get_future();
-    watcher_->on_update([this, first_snapshot](std::shared_ptr<const coordination::cluster_snapshot> s) mutable {
-        replicas_->apply(*s);
-        metadata_->update(std::move(s));
-        if (first_snapshot) {
-            first_snapshot->set_value();
-            first_snapshot.reset();
-        }
-    });
-    asio::post(zk_strand_, [this] { watcher_->start(); });
-    loaded.wait();
 
-    // 4. Register (ephemeral /brokers/ids/<id>) and take part in the controller election.
+    // 4. The listener opens before registration: the controller connects to it as soon as it sees
+    //    our znode. Client requests wait (bounded) for the first UpdateMetadata.
+    handlers_ = std::make_unique<handlers>(
+        handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this});
+    dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
+    server_ = std::make_unique<server>(io_, *dispatcher_, metrics_, cfg_.socket_request_max_bytes);
+    if (auto r = server_->listen(cfg_.listener); !r) {
+        return false;
+    }
+
+    // 5. Register (ephemeral /brokers/ids/<id>) and take part in the controller election.
     coordination::broker_info me;
     me.id = cfg_.broker_id;
     me.host = cfg_.advertised_listener.host;
@@ -179,46 +181,136 @@ bool application::start() {
         spdlog::error("cannot register broker {}: {}", cfg_.broker_id, registered.message());
         return false;
     }
+    registered_ = true;
     election_ = coordination::controller_election::make(
-        *zk_, cfg_.broker_id, [this](int32_t controller_id, int32_t epoch, bool is_me) {
-            if (controller_) {
-                controller_->stop();
-                controller_.reset();
-            }
-            if (!is_me) {
-                spdlog::info("controller is broker {} (epoch {})", controller_id, epoch);
-                return;
-            }
-            spdlog::info("broker {} is the controller (epoch {})", cfg_.broker_id, epoch);
-            coordination::controller_options opts;
-            opts.controller_epoch = epoch;
-            opts.epoch_zk_version = election_->epoch_zk_version();
-            opts.unclean_leader_election = cfg_.unclean_leader_election_enable;
-            opts.delete_topic_enable = cfg_.delete_topic_enable;
-            controller_ = coordination::controller::make(*zk_, cfg_.broker_id, opts);
-            controller_->on_fenced([this](std::error_code ec) {
-                spdlog::warn("controller fenced by a newer controller: {}", ec.message());
-            });
-            controller_->start();
-        });
+        *zk_, cfg_.broker_id,
+        [this](int32_t controller_id, int32_t epoch, bool is_me) { on_controller_change(controller_id, epoch, is_me); });
     asio::post(zk_strand_, [this] { election_->start(); });
 
-    // Clients act on Metadata as soon as the port opens (create a topic, find leaders): wait until
-    // our own registration is visible in the local metadata, so the broker never describes a
-    // cluster without itself.
+    // Report "started" once the controller has told us about the cluster (bounded: a controller
+    // that is slow to appear does not keep the broker from serving what it can).
     const auto visible_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!metadata_->get()->brokers.contains(cfg_.broker_id) && std::chrono::steady_clock::now() < visible_deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-
-    // 5. Serve clients only once logs and metadata are loaded: an open port means ready.
-    handlers_ = std::make_unique<handlers>(handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_});
-    dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
-    server_ = std::make_unique<server>(io_, *dispatcher_, metrics_, cfg_.socket_request_max_bytes);
-    if (auto r = server_->listen(cfg_.listener); !r) {
-        return false;
+    for (const auto& [topic, index] : replicas_->unclaimed_logs()) {
+        spdlog::warn("log {}-{} on disk is assigned to no replica here; leaving it untouched", topic, index);
     }
     return true;
+}
+
+void application::on_controller_change(int32_t controller_id, int32_t epoch, bool is_me) {
+    // On zk_strand_.
+    stop_controller();
+    if (!is_me) {
+        spdlog::info("controller is broker {} (epoch {})", controller_id, epoch);
+        return;
+    }
+    spdlog::info("broker {} is the controller (epoch {})", cfg_.broker_id, epoch);
+    coordination::controller_options opts;
+    opts.controller_epoch = epoch;
+    opts.epoch_zk_version = election_->epoch_zk_version();
+    opts.unclean_leader_election = cfg_.unclean_leader_election_enable;
+    opts.delete_topic_enable = cfg_.delete_topic_enable;
+    opts.auto_leader_rebalance = cfg_.auto_leader_rebalance_enable;
+    opts.leader_imbalance_check_interval = std::chrono::seconds(cfg_.leader_imbalance_check_interval_seconds);
+    opts.leader_imbalance_per_broker_percentage = cfg_.leader_imbalance_per_broker_percentage;
+    controller_ = coordination::controller::make(*zk_, cfg_.broker_id, opts);
+    channel_ = std::make_unique<controller_channel>("controller-" + std::to_string(cfg_.broker_id));
+    requests_ = std::make_unique<controller_requests>(*controller_, *channel_);
+    controller_->on_loaded([this] { requests_->send_full_state(); });
+    controller_->on_partitions_changed([this](std::vector<coordination::partition_change> changes) {
+        for (const auto& c : changes) {
+            spdlog::info("{}-{}: leader {} epoch {} isr [{}]", c.topic, c.partition, c.state.leader,
+                         c.state.leader_epoch, fmt::join(c.state.isr, ","));
+        }
+        requests_->partitions_changed(changes);
+    });
+    controller_->on_brokers_changed([this](std::vector<int32_t> added, std::vector<int32_t> removed) {
+        spdlog::info("brokers joined [{}], left [{}]", fmt::join(added, ","), fmt::join(removed, ","));
+        requests_->brokers_changed(added, removed);
+    });
+    controller_->on_topic_deleted([this](const std::string& topic, const std::map<int32_t, std::vector<int32_t>>& r) {
+        spdlog::info("topic {} deleted", topic);
+        requests_->topic_deleted(topic, r);
+    });
+    controller_->on_fenced([this](std::error_code ec) {
+        spdlog::warn("controller fenced by a newer controller: {}", ec.message());
+    });
+    controller_->start();
+}
+
+void application::stop_controller() {
+    // On zk_strand_.
+    if (controller_) {
+        controller_->stop();
+    }
+    if (channel_) {
+        channel_->stop();
+    }
+    requests_.reset();
+    channel_.reset();
+    controller_.reset();
+}
+
+void application::controlled_shutdown(int32_t broker_id, shutdown_callback cb) {
+    asio::post(zk_strand_, [this, broker_id, cb = std::move(cb)]() mutable {
+        if (!controller_ || !controller_->running()) {
+            cb(coordination::errc::not_controller, {});
+            return;
+        }
+        controller_->controlled_shutdown(
+            broker_id, [cb = std::move(cb)](std::error_code ec, std::vector<coordination::partition_key> remaining) {
+                std::vector<std::pair<std::string, int32_t>> out;
+                for (auto& k : remaining) {
+                    out.emplace_back(std::move(k.topic), k.partition);
+                }
+                cb(ec, std::move(out));
+            });
+    });
+}
+
+void application::request_controlled_shutdown() {
+    // Kafka's controlled shutdown: ask the controller (possibly ourselves, through our own still
+    // open listener) to move our leaderships away before we deregister, so producers see a leader
+    // change instead of a dead leader. Bounded retries; a failure only costs the clean handover.
+    constexpr int attempts = 3;
+    for (int attempt = 1; attempt <= attempts; ++attempt) {
+        auto snapshot = metadata_->get();
+        auto controller = snapshot->brokers.find(snapshot->controller_id);
+        if (controller == snapshot->brokers.end()) {
+            spdlog::warn("controlled shutdown: no controller known (attempt {})", attempt);
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            continue;
+        }
+        auto conn = protocol::client::connection::connect(controller->second.host,
+                                                          static_cast<uint16_t>(controller->second.port),
+                                                          std::chrono::seconds(3));
+        if (!conn) {
+            spdlog::warn("controlled shutdown: cannot reach controller {}: {}", controller->first,
+                         conn.error().message());
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            continue;
+        }
+        conn.value().set_timeout(std::chrono::seconds(30));
+        protocol::controlled_shutdown_request req;
+        req.broker_id = cfg_.broker_id;
+        auto resp = conn.value().send<protocol::controlled_shutdown_api>(req, 2);
+        if (!resp) {
+            spdlog::warn("controlled shutdown request failed: {}", resp.error().message());
+            continue;
+        }
+        if (resp.value().error_code != 0) {
+            spdlog::warn("controlled shutdown refused by controller {}: {}", controller->first,
+                         protocol::error_name(static_cast<protocol::error_code>(resp.value().error_code)));
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            continue;
+        }
+        spdlog::info("controlled shutdown done; {} partition(s) had no other in-sync replica to move to",
+                     resp.value().remaining_partitions.size());
+        return;
+    }
+    spdlog::warn("controlled shutdown did not complete; stopping anyway");
 }
 
 void application::on_session_expired() {
@@ -239,6 +331,9 @@ void application::on_session_expired() {
 
 void application::stop() {
     stopping_ = true;
+    if (registered_ && cfg_.controlled_shutdown_enable) {
+        request_controlled_shutdown();
+    }
     if (server_) {
         server_->stop();
     }
@@ -247,11 +342,7 @@ void application::stop() {
     if (election_) {
         wait_for<bool>([&](auto done) {
             asio::post(zk_strand_, [this, done] {
-                if (controller_) {
-                    controller_->stop();
-                    controller_.reset();
-                }
-                watcher_->stop();
+                stop_controller();
                 election_->stop([this, done](std::error_code) {
                     registry_->stop([done](std::error_code) { done(true); });
                 });

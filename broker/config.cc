@@ -195,6 +195,10 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"broker.rack", [&](const std::string&, const std::string& v) { c.broker_rack = v; }},
         {"unclean.leader.election.enable", bool_key(c.unclean_leader_election_enable)},
         {"replica.lag.time.max.ms", int64_key(c.replica_lag_time_max_ms, 1)},
+        {"auto.leader.rebalance.enable", bool_key(c.auto_leader_rebalance_enable)},
+        {"leader.imbalance.check.interval.seconds", int64_key(c.leader_imbalance_check_interval_seconds, 1)},
+        {"leader.imbalance.per.broker.percentage", int32_key(c.leader_imbalance_per_broker_percentage, 0)},
+        {"controlled.shutdown.enable", bool_key(c.controlled_shutdown_enable)},
     };
     for (const auto& [k, v] : props) {
         auto it = keys.find(k);

@@ -49,6 +49,10 @@ struct config {
     bool unclean_leader_election_enable = false;
     int64_t replica_lag_time_max_ms = 30000;
     int16_t offsets_topic_replication_factor = 3;
+    bool auto_leader_rebalance_enable = true;
+    int64_t leader_imbalance_check_interval_seconds = 300;
+    int32_t leader_imbalance_per_broker_percentage = 10;
+    bool controlled_shutdown_enable = true;
 
     /// Keys that were set but that this broker does not know (warned about, never fatal).
     std::vector<std::string> unknown_keys;

@@ -30,6 +30,12 @@ protocol::error_code to_kafka_error(const std::error_code& ec) {
             case coordination::errc::invalid_replication_factor: return error_code::invalid_replication_factor;
             case coordination::errc::not_controller: return error_code::not_controller;
             case coordination::errc::malformed_znode: return error_code::unknown_server_error;
+            case coordination::errc::partition_count_not_increased: return error_code::invalid_partitions;
+            case coordination::errc::invalid_replica_assignment: return error_code::invalid_replica_assignment;
+            case coordination::errc::missing_rack_information: return error_code::invalid_replica_assignment;
+            case coordination::errc::broker_not_available: return error_code::broker_not_available;
+            case coordination::errc::unknown_topic_or_partition: return error_code::unknown_topic_or_partition;
+            case coordination::errc::stopped: return error_code::not_controller;
             default: return error_code::unknown_server_error;
         }
     }

@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "coordination/cluster_watcher.h"
 #include "storage/log_manager.h"
 
 namespace broker {
@@ -22,79 +21,79 @@ size_t replica_manager::partition_count() const {
     return partitions_.size();
 }
 
-void replica_manager::apply(const coordination::cluster_snapshot& snapshot) {
-    storage::log_config log_cfg;
-    log_cfg.segment_bytes = cfg_.log_segment_bytes;
-    log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
-    log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
-
-    for (const auto& [name, topic] : snapshot.topics) {
-        for (const auto& [index, p] : topic.partitions) {
-            bool hosted = std::find(p.replicas.begin(), p.replicas.end(), cfg_.broker_id) != p.replicas.end();
-            if (!hosted) {
-                continue;
-            }
-            auto part = get(name, index);
-            if (!part) {
-                auto log = logs_.get_or_create(name, index, log_cfg);
-                if (!log) {
-                    spdlog::error("cannot open log for {}-{}: {}", name, index, log.error().message());
-                    continue;
-                }
-                part = std::make_shared<partition>(name, index, log.value());
-                std::unique_lock lock(mutex_);
-                partitions_[key{name, index}] = part;
-            }
-            bool leader = p.state && p.state->leader == cfg_.broker_id;
-            int32_t epoch = p.state ? p.state->leader_epoch : 0;
-            if (leader != part->is_leader() || epoch != part->leader_epoch()) {
-                spdlog::info("{}-{}: {} at leader epoch {}", name, index, leader ? "leader" : "follower", epoch);
-                part->set_role(leader, epoch);
-            }
-        }
+protocol::error_code replica_manager::become_leader_or_follower(const std::string& topic, int32_t index,
+                                                                const std::vector<int32_t>& replicas,
+                                                                int32_t leader, int32_t leader_epoch) {
+    if (std::find(replicas.begin(), replicas.end(), cfg_.broker_id) == replicas.end()) {
+        return protocol::error_code::unknown_topic_or_partition;
     }
+    auto part = get(topic, index);
+    if (!part) {
+        storage::log_config log_cfg;
+        log_cfg.segment_bytes = cfg_.log_segment_bytes;
+        log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
+        log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
+        auto log = logs_.get_or_create(topic, index, log_cfg);
+        if (!log) {
+            spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());
+            return protocol::error_code::kafka_storage_error;
+        }
+        std::unique_lock lock(mutex_);
+        auto& slot = partitions_[key{topic, index}];
+        if (!slot) {
+            slot = std::make_shared<partition>(topic, index, log.value());
+        }
+        part = slot;
+    }
+    bool lead = leader == cfg_.broker_id;
+    if (leader_epoch < part->leader_epoch()) {
+        spdlog::warn("{}-{}: ignoring leader epoch {} older than the current {}", topic, index, leader_epoch,
+                     part->leader_epoch());
+        return protocol::error_code::stale_controller_epoch;
+    }
+    if (lead != part->is_leader() || leader_epoch != part->leader_epoch()) {
+        spdlog::info("{}-{}: {} at leader epoch {} (leader {})", topic, index, lead ? "leader" : "follower",
+                     leader_epoch, leader);
+        part->set_role(lead, leader_epoch);
+    }
+    return protocol::error_code::none;
+}
 
-    // Replicas of deleted topics (and partitions reassigned away) are dropped and their logs deleted.
-    std::vector<std::shared_ptr<partition>> removed;
+protocol::error_code replica_manager::stop_replica(const std::string& topic, int32_t index, bool delete_log) {
+    std::shared_ptr<partition> part;
     {
         std::unique_lock lock(mutex_);
-        for (auto it = partitions_.begin(); it != partitions_.end();) {
-            const auto& [topic, index] = it->first;
-            auto t = snapshot.topics.find(topic);
-            bool still_assigned = false;
-            if (t != snapshot.topics.end()) {
-                auto p = t->second.partitions.find(index);
-                still_assigned = p != t->second.partitions.end() &&
-                                 std::find(p->second.replicas.begin(), p->second.replicas.end(), cfg_.broker_id) !=
-                                     p->second.replicas.end();
-            }
-            if (!still_assigned) {
-                removed.push_back(it->second);
-                it = partitions_.erase(it);
-            } else {
-                ++it;
-            }
+        auto it = partitions_.find(key{topic, index});
+        if (it != partitions_.end()) {
+            part = it->second;
+            partitions_.erase(it);
         }
     }
-    for (auto& part : removed) {
+    if (part) {
         part->detach();
-        if (auto r = logs_.remove(part->topic(), part->index()); !r) {
-            spdlog::error("cannot delete log of {}-{}: {}", part->topic(), part->index(), r.error().message());
-        } else {
-            spdlog::info("deleted log of {}-{}", part->topic(), part->index());
-        }
     }
+    if (!delete_log) {
+        return protocol::error_code::none;
+    }
+    if (!part && logs_.get(topic, index) == nullptr) {
+        return protocol::error_code::none;
+    }
+    if (auto r = logs_.remove(topic, index); !r) {
+        spdlog::error("cannot delete log of {}-{}: {}", topic, index, r.error().message());
+        return protocol::error_code::kafka_storage_error;
+    }
+    spdlog::info("deleted log of {}-{}", topic, index);
+    return protocol::error_code::none;
+}
 
-    if (first_snapshot_) {
-        // Logs on disk that ZooKeeper does not know: keep the bytes, tell the operator.
-        for (const auto& [topic, index] : logs_.partitions()) {
-            if (!get(topic, index)) {
-                spdlog::warn("log {}-{} on disk belongs to no topic in ZooKeeper; leaving it untouched", topic,
-                             index);
-            }
+std::vector<std::pair<std::string, int32_t>> replica_manager::unclaimed_logs() const {
+    std::vector<std::pair<std::string, int32_t>> out;
+    for (const auto& [topic, index] : logs_.partitions()) {
+        if (!get(topic, index)) {
+            out.emplace_back(topic, index);
         }
-        first_snapshot_ = false;
     }
+    return out;
 }
 
 }  // namespace broker

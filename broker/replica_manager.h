@@ -9,12 +9,10 @@
 
 #include "broker/config.h"
 #include "broker/partition.h"
+#include "protocol/errors.h"
 
 namespace storage {
 class log_manager;
-}
-namespace coordination {
-struct cluster_snapshot;
 }
 
 namespace broker {
@@ -31,11 +29,20 @@ public:
     /// The partition if this broker hosts a replica of it, else null.
     std::shared_ptr<partition> get(const std::string& topic, int32_t index) const;
 
-    /// Brings local replicas in line with the cluster metadata: opens or creates the log of every
-    /// partition assigned to this broker, sets leader/follower role and leader epoch from the
-    /// partition state, and deletes the logs of topics that were deleted. Logs found on disk for
-    /// topics ZooKeeper never knew are kept (and reported) rather than destroyed.
-    void apply(const coordination::cluster_snapshot& snapshot);
+    /// LeaderAndIsr for one partition (the controller's decision): opens or creates the log if
+    /// this broker is a replica, then takes the leader or follower role at the given leader epoch.
+    /// A leader epoch older than the one already applied is refused (STALE_CONTROLLER_EPOCH, as
+    /// Kafka answers a stale request); the same epoch again is accepted (controller resends).
+    protocol::error_code become_leader_or_follower(const std::string& topic, int32_t index,
+                                                   const std::vector<int32_t>& replicas, int32_t leader,
+                                                   int32_t leader_epoch);
+
+    /// StopReplica: the replica leaves this broker; with `delete_log` its directory is deleted.
+    /// Unknown partitions are fine (deletion is idempotent: the controller may resend).
+    protocol::error_code stop_replica(const std::string& topic, int32_t index, bool delete_log);
+
+    /// Partitions on disk that no LeaderAndIsr has claimed (reported after start-up, never deleted).
+    std::vector<std::pair<std::string, int32_t>> unclaimed_logs() const;
 
     size_t partition_count() const;
 
@@ -47,7 +54,6 @@ private:
 
     mutable std::shared_mutex mutex_;  // guards partitions_
     std::map<key, std::shared_ptr<partition>> partitions_;
-    bool first_snapshot_ = true;
 };
 
 }  // namespace broker

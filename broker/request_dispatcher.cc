@@ -13,6 +13,13 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr int16_t api_versions_key = 18;
+// A client that connects in the moment between the listener opening and the controller's first
+// UpdateMetadata waits at most this long before being answered from an empty cache.
+constexpr std::chrono::milliseconds metadata_wait{15000};
+
+// LeaderAndIsr, StopReplica, UpdateMetadata, ControlledShutdown: the controller's own requests,
+// which bring the metadata and so must never wait for it.
+bool is_inter_broker(int16_t key) { return key >= 4 && key <= 7; }
 }
 
 asio::awaitable<dispatch_result> request_dispatcher::dispatch(std::span<uint8_t> frame, const std::string& peer,
@@ -49,6 +56,9 @@ asio::awaitable<dispatch_result> request_dispatcher::dispatch(std::span<uint8_t>
         co_return dispatch_result::close;
     }
 
+    if (!is_inter_broker(header.api_key) && header.api_key != api_versions_key) {
+        co_await handlers_.await_metadata(metadata_wait);
+    }
     protocol::encode_response_header(out, header.correlation_id,
                                      protocol::response_header_version(header.api_key, header.api_version));
     try {

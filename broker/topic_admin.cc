@@ -59,9 +59,9 @@ asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec,
         co_return topic_admin_result{error_code::topic_already_exists,
                                      "Topic '" + spec.name + "' already exists."};
     }
-    std::vector<int32_t> live;
+    std::vector<coordination::broker_info> live;
     for (const auto& [id, b] : snapshot->brokers) {
-        live.push_back(id);
+        live.push_back(b);
     }
 
     coordination::topic_assignment assignment;
@@ -108,7 +108,8 @@ asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec,
                                          "Replication factor: " + std::to_string(rf) +
                                              " larger than available brokers: " + std::to_string(live.size()) + "."};
         }
-        auto placed = coordination::assign_replicas_to_brokers(live, partitions, rf);
+        // Rack-aware when the brokers have broker.rack (Kafka's placement).
+        auto placed = coordination::assign_replicas(live, partitions, rf);
         if (!placed) {
             co_return topic_admin_result{error_code::invalid_replication_factor, placed.error().message()};
         }

@@ -1,5 +1,7 @@
 #include "broker/handlers/handlers.h"
 
+#include "broker/metadata_cache.h"
+
 namespace broker {
 
 handlers::handler_fn handlers::find(int16_t api_key) {
@@ -8,10 +10,22 @@ handlers::handler_fn handlers::find(int16_t api_key) {
         case 1: return &handlers::fetch;
         case 2: return &handlers::list_offsets;
         case 3: return &handlers::metadata;
+        case 4: return &handlers::leader_and_isr;
+        case 5: return &handlers::stop_replica;
+        case 6: return &handlers::update_metadata;
+        case 7: return &handlers::controlled_shutdown;
         case 18: return &handlers::api_versions;
         case 19: return &handlers::create_topics;
         case 20: return &handlers::delete_topics;
+        case 37: return &handlers::create_partitions;
         default: return nullptr;
+    }
+}
+
+boost::asio::awaitable<void> handlers::await_metadata(std::chrono::milliseconds max) {
+    const auto deadline = std::chrono::steady_clock::now() + max;
+    while (!ctx_.metadata.ready() && std::chrono::steady_clock::now() < deadline) {
+        co_await sleep_for(std::chrono::milliseconds(10));
     }
 }
 

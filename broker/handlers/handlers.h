@@ -4,6 +4,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
@@ -28,6 +32,18 @@ class metadata_cache;
 class replica_manager;
 struct broker_metrics;
 
+/// What the ControlledShutdown handler needs from the controller role of this broker. Implemented
+/// by the application; calls may come from any thread, the callback runs on any thread.
+class controller_gateway {
+public:
+    using shutdown_callback =
+        std::function<void(std::error_code, std::vector<std::pair<std::string, int32_t>> remaining)>;
+    virtual ~controller_gateway() = default;
+    /// Moves the leaderships of `broker_id` away (Kafka's controlled shutdown); fails with a
+    /// not-controller error when this broker is not the controller.
+    virtual void controlled_shutdown(int32_t broker_id, shutdown_callback cb) = 0;
+};
+
 /// Everything a request handler may use. Owned by the application; outlives every connection.
 struct handler_context {
     const config& cfg;
@@ -35,6 +51,7 @@ struct handler_context {
     replica_manager& replicas;
     coordination::topic_store& topics;
     broker_metrics& metrics;
+    controller_gateway* controller = nullptr;  // null in tests that need no controller
 };
 
 /// One handler per Kafka API, each in handlers/<api>.cc. A handler decodes its request body from
@@ -61,8 +78,23 @@ public:
                                                          protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> create_topics(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> create_partitions(const protocol::request_header&,
+                                                              protocol::wire::reader&, protocol::wire::writer&);
+    // Controller -> broker requests (Kafka's inter-broker APIs, ZooKeeper era).
+    boost::asio::awaitable<dispatch_result> leader_and_isr(const protocol::request_header&, protocol::wire::reader&,
+                                                           protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> update_metadata(const protocol::request_header&,
+                                                            protocol::wire::reader&, protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> stop_replica(const protocol::request_header&, protocol::wire::reader&,
+                                                         protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> controlled_shutdown(const protocol::request_header&,
+                                                                protocol::wire::reader&, protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> delete_topics(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
+
+    /// Until the controller's first UpdateMetadata arrives (shortly after start-up) client requests
+    /// wait here, bounded by `max`, instead of seeing a cluster without brokers or topics.
+    boost::asio::awaitable<void> await_metadata(std::chrono::milliseconds max);
 
     /// The handler for an API key, or null if this broker does not serve it.
     static handler_fn find(int16_t api_key);

@@ -13,6 +13,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -184,8 +186,32 @@ protected:
             s->topics[name] = t;
         }
         metadata_.update(s);
-        replicas_->apply(*s);
+        apply_as_controller(*s);
     }
+
+    /// What the controller's requests do to this broker (id cfg_.broker_id): LeaderAndIsr for every
+    /// hosted partition, StopReplica with delete for hosted partitions that disappeared since the
+    /// previous publish.
+    void apply_as_controller(const coordination::cluster_snapshot& s) {
+        std::set<std::pair<std::string, int32_t>> hosted;
+        for (const auto& [name, t] : s.topics) {
+            for (const auto& [index, p] : t.partitions) {
+                if (std::find(p.replicas.begin(), p.replicas.end(), cfg_.broker_id) == p.replicas.end()) {
+                    continue;
+                }
+                hosted.emplace(name, index);
+                replicas_->become_leader_or_follower(name, index, p.replicas, p.state ? p.state->leader : -1,
+                                                     p.state ? p.state->leader_epoch : 0);
+            }
+        }
+        for (const auto& old : hosted_) {
+            if (!hosted.contains(old)) {
+                replicas_->stop_replica(old.first, old.second, true);
+            }
+        }
+        hosted_ = std::move(hosted);
+    }
+    std::set<std::pair<std::string, int32_t>> hosted_;
 
     /// One topic with `n` partitions, each led by this broker (id 1).
     void publish_led_topic(const std::string& name, int n) {

@@ -1,0 +1,171 @@
+// Controller -> broker requests: LeaderAndIsr, UpdateMetadata, StopReplica, and the broker ->
+// controller ControlledShutdown. Every controller request carries the controller epoch; one from
+// an older controller than the newest this broker has seen is refused with STALE_CONTROLLER_EPOCH
+// (a deposed controller that has not noticed yet must not move leaders).
+#include <spdlog/spdlog.h>
+
+#include "broker/error_mapping.h"
+#include "broker/handlers/handlers.h"
+#include "broker/metadata_cache.h"
+#include "broker/replica_manager.h"
+#include "protocol/errors.h"
+#include "protocol/messages/controlled_shutdown.h"
+#include "protocol/messages/leader_and_isr.h"
+#include "protocol/messages/stop_replica.h"
+#include "protocol/messages/update_metadata.h"
+
+namespace broker {
+namespace asio = boost::asio;
+using protocol::error_code;
+
+asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::request_header& h, protocol::wire::reader& in,
+                                                          protocol::wire::writer& out) {
+    protocol::leader_and_isr_request req;
+    req.decode(in, h.api_version);
+    protocol::leader_and_isr_response resp;
+    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
+        spdlog::warn("LeaderAndIsr from stale controller {} (epoch {} < {}) ignored", req.controller_id,
+                     req.controller_epoch, ctx_.metadata.controller_epoch());
+        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+        resp.encode(out, h.api_version);
+        co_return dispatch_result::respond;
+    }
+    // v0-1 list partitions flat; v2+ group them by topic (the topic name then lives on the group).
+    auto apply = [&](const std::string& topic,
+                     const protocol::leader_and_isr_request::leader_and_isr_partition_state& p) {
+        auto& e = resp.partition_errors.emplace_back();
+        e.topic_name = topic;
+        e.partition_index = p.partition_index;
+        e.error_code = protocol::to_wire(
+            ctx_.replicas.become_leader_or_follower(topic, p.partition_index, p.replicas, p.leader, p.leader_epoch));
+    };
+    for (const auto& p : req.ungrouped_partition_states) {
+        apply(p.topic_name, p);
+    }
+    for (const auto& t : req.topic_states) {
+        for (const auto& p : t.partition_states) {
+            apply(t.topic_name, p);
+        }
+    }
+    resp.encode(out, h.api_version);
+    co_return dispatch_result::respond;
+}
+
+asio::awaitable<dispatch_result> handlers::update_metadata(const protocol::request_header& h,
+                                                           protocol::wire::reader& in, protocol::wire::writer& out) {
+    protocol::update_metadata_request req;
+    req.decode(in, h.api_version);
+    protocol::update_metadata_response resp;
+    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
+        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+        resp.encode(out, h.api_version);
+        co_return dispatch_result::respond;
+    }
+    // The controller sends the whole cluster each time, so the snapshot is rebuilt, not patched.
+    auto s = std::make_shared<coordination::cluster_snapshot>();
+    s->cluster_id = ctx_.metadata.get()->cluster_id;
+    s->controller_id = req.controller_id;
+    for (const auto& b : req.live_brokers) {
+        coordination::broker_info info;
+        info.id = b.id;
+        if (h.api_version == 0) {
+            info.host = b.v0_host;
+            info.port = b.v0_port;
+        } else if (!b.endpoints.empty()) {
+            info.host = b.endpoints.front().host;
+            info.port = b.endpoints.front().port;
+        }
+        if (b.rack && !b.rack->empty()) {
+            info.rack = b.rack;
+        }
+        s->brokers[b.id] = info;
+    }
+    auto add = [&](const std::string& topic,
+                   const protocol::update_metadata_request::update_metadata_partition_state& p) {
+        auto& t = s->topics[topic];
+        t.name = topic;
+        auto& pm = t.partitions[p.partition_index];
+        pm.replicas = p.replicas;
+        coordination::partition_state st;
+        st.leader = p.leader;
+        st.leader_epoch = p.leader_epoch;
+        st.isr = p.isr;
+        st.controller_epoch = p.controller_epoch;
+        st.zk_version = p.zk_version;
+        pm.state = st;
+    };
+    for (const auto& p : req.ungrouped_partition_states) {
+        add(p.topic_name, p);
+    }
+    for (const auto& t : req.topic_states) {
+        for (const auto& p : t.partition_states) {
+            add(t.topic_name, p);
+        }
+    }
+    ctx_.metadata.update(std::move(s));
+    resp.encode(out, h.api_version);
+    co_return dispatch_result::respond;
+}
+
+asio::awaitable<dispatch_result> handlers::stop_replica(const protocol::request_header& h, protocol::wire::reader& in,
+                                                        protocol::wire::writer& out) {
+    protocol::stop_replica_request req;
+    req.decode(in, h.api_version);
+    protocol::stop_replica_response resp;
+    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
+        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+        resp.encode(out, h.api_version);
+        co_return dispatch_result::respond;
+    }
+    auto stop = [&](const std::string& topic, int32_t index) {
+        auto& e = resp.partition_errors.emplace_back();
+        e.topic_name = topic;
+        e.partition_index = index;
+        e.error_code = protocol::to_wire(ctx_.replicas.stop_replica(topic, index, req.delete_partitions));
+    };
+    for (const auto& p : req.ungrouped_partitions) {
+        stop(p.topic_name, p.partition_index);
+    }
+    for (const auto& t : req.topics) {
+        for (int32_t index : t.partition_indexes) {
+            stop(t.name, index);
+        }
+    }
+    resp.encode(out, h.api_version);
+    co_return dispatch_result::respond;
+}
+
+asio::awaitable<dispatch_result> handlers::controlled_shutdown(const protocol::request_header& h,
+                                                               protocol::wire::reader& in,
+                                                               protocol::wire::writer& out) {
+    protocol::controlled_shutdown_request req;
+    req.decode(in, h.api_version);
+    protocol::controlled_shutdown_response resp;
+    if (ctx_.controller == nullptr) {
+        resp.error_code = protocol::to_wire(error_code::not_controller);
+        resp.encode(out, h.api_version);
+        co_return dispatch_result::respond;
+    }
+    using outcome = std::pair<std::error_code, std::vector<std::pair<std::string, int32_t>>>;
+    completion_starter<outcome> start = [&](std::function<void(outcome)> done) {
+        ctx_.controller->controlled_shutdown(req.broker_id,
+                                             [done](std::error_code ec, std::vector<std::pair<std::string, int32_t>> r) {
+                                                 done(outcome{ec, std::move(r)});
+                                             });
+    };
+    auto result = co_await await_completion<outcome>(start);
+    if (result.first) {
+        resp.error_code = protocol::to_wire(to_kafka_error(result.first));
+    }
+    for (const auto& [topic, index] : result.second) {
+        auto& r = resp.remaining_partitions.emplace_back();
+        r.topic_name = topic;
+        r.partition_index = index;
+    }
+    spdlog::info("controlled shutdown of broker {}: {} partition(s) remain led by it{}", req.broker_id,
+                 resp.remaining_partitions.size(), result.first ? " (" + result.first.message() + ")" : "");
+    resp.encode(out, h.api_version);
+    co_return dispatch_result::respond;
+}
+
+}  // namespace broker
