@@ -281,15 +281,25 @@ std::error_code zk_session::open(std::chrono::milliseconds timeout) {
         spdlog::error("zookeeper_init('{}') failed: {}", connect_string_, std::strerror(err));
         return std::error_code(err ? err : EINVAL, std::generic_category());
     }
+    // Published before the session is up: its "connected" event may be handled on another thread
+    // before this function returns, and listeners compare the event's id with session_id().
+    {
+        std::lock_guard lk(mu_);
+        zh_ = zh;
+        ctx_ = ctx;
+    }
     if (connected.wait_for(timeout) != std::future_status::ready) {
+        {
+            std::lock_guard lk(mu_);
+            zh_ = nullptr;
+            ctx_ = nullptr;
+        }
         zookeeper_close(zh);
         delete ctx;
         spdlog::error("no zookeeper session with '{}' within {} ms", connect_string_, timeout.count());
         return errc::connect_timeout;
     }
     std::lock_guard lk(mu_);
-    zh_ = zh;
-    ctx_ = ctx;
     spdlog::info("zookeeper session 0x{:x} established with '{}' (timeout {} ms)", ctx->session_id.load(),
                  connect_string_, zoo_recv_timeout(zh));
     return {};
