@@ -208,6 +208,7 @@ void controller::start_topics() {
     watch_topics();
     watch_deletions();
     watch_preferred_requests();
+    watch_isr_changes();
     schedule_rebalance();
 }
 
@@ -674,6 +675,52 @@ void controller::watch_preferred_requests() {
             self->elect_preferred_leaders(std::move(parts.value()),
                                           [finish](std::map<partition_key, std::error_code>) { finish(); });
         });
+    });
+}
+
+// ---- ISR change notifications --------------------------------------------------------------
+
+// Leaders change a partition's ISR themselves (conditional set on its state znode) and then create
+// a sequential /isr_change_notification/isr_change_<n> naming the partitions, as in Kafka. The
+// controller re-reads those states (its cached ones are stale), tells the brokers, and deletes the
+// notifications.
+void controller::watch_isr_changes() {
+    if (!running_) return;
+    std::weak_ptr<controller> weak = shared_from_this();
+    std::string root(znodes::isr_change_notification_path);
+    zk_.get_children(root, [weak](const watch_event&) { if (auto s = weak.lock()) s->watch_isr_changes(); },
+                     [weak, root](std::error_code ec, std::vector<std::string> children) {
+        auto self = weak.lock();
+        if (!self || !self->running_ || ec || children.empty()) return;
+        auto keys = std::make_shared<std::set<partition_key>>();
+        auto pending = std::make_shared<size_t>(children.size());
+        for (const auto& child : children) {
+            std::string path = root + "/" + child;
+            self->zk_.get(path, {}, [weak, path, keys, pending](std::error_code ec, std::string data, zk_stat) {
+                auto self = weak.lock();
+                if (!self || !self->running_) return;
+                if (!ec) {
+                    if (auto parts = znodes::decode_preferred_replica_election(data); parts) {
+                        keys->insert(parts.value().begin(), parts.value().end());
+                    } else {
+                        spdlog::error("controller: malformed ISR change notification {}: {}", path, data);
+                    }
+                    self->zk_.remove(path, -1, [](std::error_code) {});
+                }
+                if (--*pending != 0) return;
+                std::vector<partition_key> reread(keys->begin(), keys->end());
+                self->load_states(reread, [weak, reread] {
+                    auto self = weak.lock();
+                    if (!self || !self->running_ || !self->on_changes_) return;
+                    std::vector<partition_change> changes;
+                    for (const auto& key : reread) {
+                        auto e = self->find(key);
+                        if (e.p && e.p->state) changes.push_back({key.topic, key.partition, *e.p->state, e.p->replicas, false});
+                    }
+                    if (!changes.empty()) self->on_changes_(std::move(changes));
+                });
+            });
+        }
     });
 }
 

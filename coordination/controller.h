@@ -188,6 +188,7 @@ class controller : public std::enable_shared_from_this<controller> {
     void watch_deletions();
     void delete_topic(const std::string& topic, int attempt = 1);
     void watch_preferred_requests();
+    void watch_isr_changes();
     void schedule_rebalance();
     void after(std::chrono::milliseconds delay, std::function<void()> fn);
     void fenced();
