@@ -1,6 +1,7 @@
 #include "broker/topic_admin.h"
 
 #include <algorithm>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -59,9 +60,20 @@ asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec,
         co_return topic_admin_result{error_code::topic_already_exists,
                                      "Topic '" + spec.name + "' already exists."};
     }
-    std::vector<coordination::broker_info> live;
-    for (const auto& [id, b] : snapshot->brokers) {
-        live.push_back(b);
+    // Live brokers from ZooKeeper itself: the metadata cache may not yet know a broker that just
+    // registered (its UpdateMetadata is on the way).
+    using brokers_result = coordination::result<std::vector<coordination::broker_info>>;
+    completion_starter<brokers_result> read = [&](std::function<void(brokers_result)> done) {
+        ctx_.topics.live_brokers(std::move(done));
+    };
+    auto registered = co_await await_completion<brokers_result>(read);
+    if (!registered) {
+        co_return topic_admin_result{to_kafka_error(registered.error()), registered.error().message()};
+    }
+    const std::vector<coordination::broker_info>& live = registered.value();
+    std::set<int32_t> live_ids;
+    for (const auto& b : live) {
+        live_ids.insert(b.id);
     }
 
     coordination::topic_assignment assignment;
@@ -86,7 +98,7 @@ asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec,
                                                  std::to_string(p)};
             }
             for (int32_t b : replicas) {
-                if (!snapshot->brokers.contains(b)) {
+                if (!live_ids.contains(b)) {
                     co_return topic_admin_result{error_code::invalid_replica_assignment,
                                                  "Unknown broker " + std::to_string(b) + " in replica assignment"};
                 }
@@ -134,12 +146,16 @@ asio::awaitable<topic_admin_result> topic_admin::create(const create_spec& spec,
 
     // Like Kafka, answer once the new partitions have leaders (bounded by the request timeout), so
     // a client that describes or produces right after sees a usable topic.
+    co_await wait_until_led(spec.name, static_cast<int32_t>(assignment.partitions.size()), wait);
+    co_return topic_admin_result{};
+}
+
+asio::awaitable<void> topic_admin::wait_until_led(const std::string& topic, int32_t partitions,
+                                                  std::chrono::milliseconds wait) {
     auto deadline = std::chrono::steady_clock::now() + wait;
-    int32_t n = static_cast<int32_t>(assignment.partitions.size());
-    while (!all_partitions_led(*ctx_.metadata.get(), spec.name, n) && std::chrono::steady_clock::now() < deadline) {
+    while (!all_partitions_led(*ctx_.metadata.get(), topic, partitions) && std::chrono::steady_clock::now() < deadline) {
         co_await sleep_for(metadata_poll);
     }
-    co_return topic_admin_result{};
 }
 
 asio::awaitable<topic_admin_result> topic_admin::remove(const std::string& name, std::chrono::milliseconds wait) {

@@ -47,6 +47,11 @@ public:
     boost::asio::awaitable<topic_admin_result> create(const create_spec& spec, bool validate_only,
                                                       std::chrono::milliseconds wait);
 
+    /// Waits up to `wait` until the local metadata shows `topic` with at least `partitions`
+    /// partitions, all with a leader (what CreateTopics and CreatePartitions answer after).
+    boost::asio::awaitable<void> wait_until_led(const std::string& topic, int32_t partitions,
+                                                std::chrono::milliseconds wait);
+
     /// Requests deletion, then waits up to `wait` for the topic to leave the local metadata.
     boost::asio::awaitable<topic_admin_result> remove(const std::string& name, std::chrono::milliseconds wait);
 

@@ -175,4 +175,13 @@ void topic_store::get_config(const std::string& topic,
     });
 }
 
+void topic_store::live_brokers(std::function<void(result<std::vector<broker_info>>)> cb) {
+    read_brokers(zk_, {}, [cb = std::move(cb)](std::error_code ec, std::map<int32_t, registered_broker> brokers) {
+        if (ec) return cb(ec);
+        std::vector<broker_info> out;
+        for (auto& [id, b] : brokers) out.push_back(std::move(b.info));
+        cb(std::move(out));
+    });
+}
+
 }  // namespace coordination

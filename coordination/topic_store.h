@@ -48,6 +48,10 @@ class topic_store {
     void add_partitions(const std::string& topic, int32_t total_partitions,
                         std::function<void(result<topic_assignment>)> cb, add_partitions_options options = {});
 
+    /// The brokers registered now, read from /brokers/ids (placement of new replicas uses this,
+    /// not a possibly lagging metadata cache).
+    void live_brokers(std::function<void(result<std::vector<broker_info>>)> cb);
+
     /// The replica assignment of one topic. Errors: errc::unknown_topic, errc::malformed_znode.
     void get_assignment(const std::string& topic, std::function<void(result<topic_assignment>)> cb);
 

@@ -6,6 +6,7 @@
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
+#include "broker/topic_admin.h"
 #include "coordination/topic_store.h"
 #include "protocol/errors.h"
 #include "protocol/messages/create_partitions.h"
@@ -14,20 +15,6 @@ namespace broker {
 namespace asio = boost::asio;
 using protocol::error_code;
 
-namespace {
-bool partitions_led(const coordination::cluster_snapshot& s, const std::string& topic, int32_t count) {
-    auto t = s.topics.find(topic);
-    if (t == s.topics.end() || static_cast<int32_t>(t->second.partitions.size()) < count) {
-        return false;
-    }
-    for (const auto& [index, p] : t->second.partitions) {
-        if (!p.state || p.state->leader < 0) {
-            return false;
-        }
-    }
-    return true;
-}
-}  // namespace
 
 asio::awaitable<dispatch_result> handlers::create_partitions(const protocol::request_header& h,
                                                              protocol::wire::reader& in, protocol::wire::writer& out) {
@@ -76,10 +63,8 @@ asio::awaitable<dispatch_result> handlers::create_partitions(const protocol::req
             continue;
         }
         spdlog::info("topic {} grows to {} partitions", t.name, t.count);
-        auto deadline = std::chrono::steady_clock::now() + wait;
-        while (!partitions_led(*ctx_.metadata.get(), t.name, t.count) && std::chrono::steady_clock::now() < deadline) {
-            co_await sleep_for(std::chrono::milliseconds(10));
-        }
+        topic_admin admin(ctx_);
+        co_await admin.wait_until_led(t.name, t.count, wait);
     }
     resp.encode(out, h.api_version);
     co_return dispatch_result::respond;

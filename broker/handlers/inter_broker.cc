@@ -18,15 +18,27 @@ namespace broker {
 namespace asio = boost::asio;
 using protocol::error_code;
 
+namespace {
+// Answers a request from a controller older than the newest seen with STALE_CONTROLLER_EPOCH;
+// true when the request was refused (nothing else is to be done with it).
+template <class Response>
+bool refuse_if_stale(metadata_cache& metadata, int32_t controller_id, int32_t epoch, const char* api, Response& resp) {
+    if (metadata.accept_controller_epoch(epoch)) {
+        return false;
+    }
+    spdlog::warn("{} from stale controller {} (epoch {} < {}) refused", api, controller_id, epoch,
+                 metadata.controller_epoch());
+    resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+    return true;
+}
+}  // namespace
+
 asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::request_header& h, protocol::wire::reader& in,
                                                           protocol::wire::writer& out) {
     protocol::leader_and_isr_request req;
     req.decode(in, h.api_version);
     protocol::leader_and_isr_response resp;
-    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
-        spdlog::warn("LeaderAndIsr from stale controller {} (epoch {} < {}) ignored", req.controller_id,
-                     req.controller_epoch, ctx_.metadata.controller_epoch());
-        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+    if (refuse_if_stale(ctx_.metadata, req.controller_id, req.controller_epoch, "LeaderAndIsr", resp)) {
         resp.encode(out, h.api_version);
         co_return dispatch_result::respond;
     }
@@ -56,8 +68,7 @@ asio::awaitable<dispatch_result> handlers::update_metadata(const protocol::reque
     protocol::update_metadata_request req;
     req.decode(in, h.api_version);
     protocol::update_metadata_response resp;
-    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
-        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+    if (refuse_if_stale(ctx_.metadata, req.controller_id, req.controller_epoch, "UpdateMetadata", resp)) {
         resp.encode(out, h.api_version);
         co_return dispatch_result::respond;
     }
@@ -112,8 +123,7 @@ asio::awaitable<dispatch_result> handlers::stop_replica(const protocol::request_
     protocol::stop_replica_request req;
     req.decode(in, h.api_version);
     protocol::stop_replica_response resp;
-    if (!ctx_.metadata.accept_controller_epoch(req.controller_epoch)) {
-        resp.error_code = protocol::to_wire(error_code::stale_controller_epoch);
+    if (refuse_if_stale(ctx_.metadata, req.controller_id, req.controller_epoch, "StopReplica", resp)) {
         resp.encode(out, h.api_version);
         co_return dispatch_result::respond;
     }

@@ -31,6 +31,8 @@
 #include "coordination/cluster_watcher.h"
 #include "coordination/fake_zk.h"
 #include "coordination/topic_store.h"
+#include "coordination/zk_util.h"
+#include "coordination/znodes.h"
 #include "protocol/api_registry.h"
 #include "protocol/records/record_batch.h"
 #include "protocol/records/record_batch_builder.h"
@@ -187,6 +189,33 @@ protected:
         }
         metadata_.update(s);
         apply_as_controller(*s);
+        register_brokers(brokers);
+    }
+
+    /// The registrations in (fake) ZooKeeper that topic placement reads: /brokers/ids/<id> for
+    /// exactly `brokers`.
+    void register_brokers(const std::vector<int32_t>& brokers) {
+        // publish() may be called from a handler already running on io_: then the writes are only
+        // queued, and complete with that run.
+        const bool nested = io_.get_executor().running_in_this_thread();
+        coordination::ensure_paths(*zk_, {"/brokers/ids"}, [](std::error_code) {});
+        if (!nested) run();
+        zk_->get_children("/brokers/ids", {}, [this, brokers](std::error_code, std::vector<std::string> ids) {
+            for (const auto& id : ids) {
+                if (std::find(brokers.begin(), brokers.end(), std::stoi(id)) == brokers.end()) {
+                    zk_->remove("/brokers/ids/" + id, -1, [](std::error_code) {});
+                }
+            }
+        });
+        for (int32_t id : brokers) {
+            coordination::broker_info b;
+            b.id = id;
+            b.host = "host" + std::to_string(id);
+            b.port = 9000 + id;
+            zk_->create("/brokers/ids/" + std::to_string(id), coordination::znodes::encode_broker(b, 0),
+                        coordination::create_mode::persistent, [](std::error_code, std::string) {});
+        }
+        if (!nested) run();
     }
 
     /// What the controller's requests do to this broker (id cfg_.broker_id): LeaderAndIsr for every

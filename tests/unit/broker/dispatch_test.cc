@@ -11,7 +11,10 @@ using broker::dispatch_result;
 using broker_test::broker_fixture;
 using broker_test::reply;
 
-class dispatch_test : public broker_fixture {};
+class dispatch_test : public broker_fixture {
+protected:
+    dispatch_test() { publish({}); }  // a started broker: metadata received, so requests do not wait for it
+};
 
 void expect_registry_ranges(const protocol::api_versions_response& resp) {
     auto apis = protocol::supported_apis();
