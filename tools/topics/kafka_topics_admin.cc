@@ -129,6 +129,29 @@ cli_result<cluster_metadata> kafka_topics_admin::all_topics() {
     return out;
 }
 
+template <class Api, class Collect>
+cli_result<std::vector<topic_result>> kafka_topics_admin::send_to_controller(const typename Api::request& req,
+                                                                            Collect collect) {
+    const std::string api(Api::name);
+    for (int attempt = 1;; ++attempt) {
+        auto target = controller();
+        if (!target) return target.error();
+        auto& [conn, where] = *target.value();
+        int16_t version = conn.template pick_version<Api>();
+        if (version < 0) {
+            return make_cli_error("Error: broker " + to_string(where) + " does not support " + api);
+        }
+        auto resp = conn.template send<Api>(req, version);
+        if (!resp) return request_failed(api, where, resp.error());
+        std::vector<topic_result> out = collect(resp.value());
+        bool redirect = false;
+        for (const auto& r : out) redirect = redirect || r.error_code == not_controller;
+        if (!redirect || attempt >= timeouts_.attempts) return out;
+        forget_controller();
+        std::this_thread::sleep_for(timeouts_.retry_backoff);
+    }
+}
+
 cli_result<topic_result> kafka_topics_admin::create_topic(const new_topic& topic) {
     protocol::create_topics_request req;
     auto& t = req.topics.emplace_back();
@@ -143,29 +166,17 @@ cli_result<topic_result> kafka_topics_admin::create_topic(const new_topic& topic
     req.timeout_ms = static_cast<int32_t>(timeouts_.operation.count());
     req.validate_only = false;
 
-    for (int attempt = 1;; ++attempt) {
-        auto target = controller();
-        if (!target) return target.error();
-        auto& [conn, where] = *target.value();
-        int16_t version = conn.pick_version<protocol::create_topics_api>();
-        if (version < 0) {
-            return make_cli_error("Error: broker " + to_string(where) +
-                                  " does not support CreateTopics");
-        }
-        auto resp = conn.send<protocol::create_topics_api>(req, version);
-        if (!resp) return request_failed("CreateTopics", where, resp.error());
-        for (const auto& r : resp.value().topics) {
-            if (r.name != topic.name) continue;
-            if (r.error_code == not_controller && attempt < timeouts_.attempts) break;
-            return topic_result{r.name, r.error_code, r.error_message};
-        }
-        if (resp.value().topics.empty() || resp.value().topics.front().error_code != not_controller) {
-            return make_cli_error("Error: the CreateTopics response from " + to_string(where) +
-                                  " does not mention topic '" + topic.name + "'");
-        }
-        forget_controller();
-        std::this_thread::sleep_for(timeouts_.retry_backoff);
+    auto results = send_to_controller<protocol::create_topics_api>(req, [](const protocol::create_topics_response& r) {
+        std::vector<topic_result> out;
+        for (const auto& t : r.topics) out.push_back({t.name, t.error_code, t.error_message});
+        return out;
+    });
+    if (!results) return results.error();
+    for (auto& r : results.value()) {
+        if (r.name == topic.name) return std::move(r);
     }
+    return make_cli_error("Error: the CreateTopics response from the controller does not mention topic '" +
+                          topic.name + "'");
 }
 
 cli_result<std::vector<topic_result>> kafka_topics_admin::delete_topics(
@@ -174,27 +185,11 @@ cli_result<std::vector<topic_result>> kafka_topics_admin::delete_topics(
     req.topic_names = names;
     req.timeout_ms = static_cast<int32_t>(timeouts_.operation.count());
 
-    for (int attempt = 1;; ++attempt) {
-        auto target = controller();
-        if (!target) return target.error();
-        auto& [conn, where] = *target.value();
-        int16_t version = conn.pick_version<protocol::delete_topics_api>();
-        if (version < 0) {
-            return make_cli_error("Error: broker " + to_string(where) +
-                                  " does not support DeleteTopics");
-        }
-        auto resp = conn.send<protocol::delete_topics_api>(req, version);
-        if (!resp) return request_failed("DeleteTopics", where, resp.error());
+    return send_to_controller<protocol::delete_topics_api>(req, [](const protocol::delete_topics_response& r) {
         std::vector<topic_result> out;
-        bool redirect = false;
-        for (const auto& r : resp.value().responses) {
-            redirect = redirect || r.error_code == not_controller;
-            out.push_back({r.name, r.error_code, std::nullopt});
-        }
-        if (!redirect || attempt >= timeouts_.attempts) return out;
-        forget_controller();
-        std::this_thread::sleep_for(timeouts_.retry_backoff);
-    }
+        for (const auto& t : r.responses) out.push_back({t.name, t.error_code, std::nullopt});
+        return out;
+    });
 }
 
 cli_result<std::vector<topic_result>> kafka_topics_admin::create_partitions(
@@ -209,39 +204,22 @@ cli_result<std::vector<topic_result>> kafka_topics_admin::create_partitions(
     req.timeout_ms = static_cast<int32_t>(timeouts_.operation.count());
     req.validate_only = false;
 
-    for (int attempt = 1;; ++attempt) {
-        auto target = controller();
-        if (!target) return target.error();
-        auto& [conn, where] = *target.value();
-        int16_t version = conn.pick_version<protocol::create_partitions_api>();
-        if (version < 0) {
-            return make_cli_error("Error: broker " + to_string(where) +
-                                  " does not support CreatePartitions");
+    auto results =
+        send_to_controller<protocol::create_partitions_api>(req, [](const protocol::create_partitions_response& r) {
+            std::vector<topic_result> out;
+            for (const auto& t : r.results) out.push_back({t.name, t.error_code, t.error_message});
+            return out;
+        });
+    if (!results) return results.error();
+    for (const auto& inc : increases) {
+        bool answered = false;
+        for (const auto& r : results.value()) answered = answered || r.name == inc.name;
+        if (!answered) {
+            return make_cli_error("Error: the CreatePartitions response from the controller does not mention topic '" +
+                                  inc.name + "'");
         }
-        auto resp = conn.send<protocol::create_partitions_api>(req, version);
-        if (!resp) return request_failed("CreatePartitions", where, resp.error());
-        std::vector<topic_result> out;
-        bool redirect = false;
-        for (const auto& r : resp.value().results) {
-            redirect = redirect || r.error_code == not_controller;
-            out.push_back({r.name, r.error_code, r.error_message});
-        }
-        if (redirect && attempt < timeouts_.attempts) {
-            forget_controller();
-            std::this_thread::sleep_for(timeouts_.retry_backoff);
-            continue;
-        }
-        for (const auto& inc : increases) {
-            bool answered = false;
-            for (const auto& r : out) answered = answered || r.name == inc.name;
-            if (!answered) {
-                return make_cli_error("Error: the CreatePartitions response from " +
-                                      to_string(where) + " does not mention topic '" + inc.name +
-                                      "'");
-            }
-        }
-        return out;
     }
+    return results;
 }
 
 }  // namespace tools

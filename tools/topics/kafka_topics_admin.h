@@ -52,6 +52,10 @@ private:
     /// The controller's connection, found through Metadata on first use.
     cli_result<open_connection*> controller();
     void forget_controller() { controller_.reset(); }
+    /// Sends `req` to the controller and turns the answer into per-topic results with `collect`;
+    /// re-reads the controller and retries (bounded) while any topic answers NOT_CONTROLLER.
+    template <class Api, class Collect>
+    cli_result<std::vector<topic_result>> send_to_controller(const typename Api::request& req, Collect collect);
 
     std::vector<endpoint> bootstrap_;
     timeouts timeouts_;
