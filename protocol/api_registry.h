@@ -25,7 +25,9 @@ struct api_info {
 /// ApiVersions too. Clients never send them, and none of the keys kafka-python infers its "broker
 /// version" from (0, 1, 2, 3, 9, 29) changes, so adding them changes no client's choices.
 /// ControlledShutdown starts at v1: v0's request header has no client id (not our header codec).
-inline constexpr std::array<api_info, 12> api_table = {{
+/// OffsetForLeaderEpoch (23) is what followers (KIP-101 truncation) and consumers since Kafka 2.1
+/// (KIP-320, after a leader change) send; none of kafka-python's probe keys, so no inference moves.
+inline constexpr std::array<api_info, 13> api_table = {{
     {0, "Produce", 3, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
@@ -37,6 +39,7 @@ inline constexpr std::array<api_info, 12> api_table = {{
     {18, "ApiVersions", 0, 2, 3},
     {19, "CreateTopics", 0, 4, 5},
     {20, "DeleteTopics", 0, 3, 4},
+    {23, "OffsetForLeaderEpoch", 0, 3, 4},
     {37, "CreatePartitions", 0, 1, 2},
 }};
 

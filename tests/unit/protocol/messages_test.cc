@@ -126,7 +126,14 @@ TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(create_partitions_api::name, "CreatePartitions");
     EXPECT_EQ(create_partitions_api::max_version, 1);
     EXPECT_EQ(create_partitions_api::first_flexible, 2);
-    EXPECT_EQ(std::tuple_size_v<all_apis>, 12u);
+    EXPECT_EQ(offset_for_leader_epoch_api::key, 23);
+    EXPECT_EQ(offset_for_leader_epoch_api::name, "OffsetForLeaderEpoch");
+    EXPECT_EQ(offset_for_leader_epoch_api::min_version, 0);
+    EXPECT_EQ(offset_for_leader_epoch_api::max_version, 3);
+    EXPECT_EQ(offset_for_leader_epoch_api::first_flexible, 4);
+    EXPECT_EQ(offset_for_leader_epoch_request::api_key, 23);
+    EXPECT_EQ(offset_for_leader_epoch_response::api_key, 23);
+    EXPECT_EQ(std::tuple_size_v<all_apis>, 13u);
 }
 
 TEST(messages, schema_defaults_become_initialisers) {
@@ -605,4 +612,123 @@ TEST(messages, create_partitions_v0_known_bytes) {
     resp.results.push_back({"t", 37, std::string("bad"), {}});  // INVALID_PARTITIONS
     resp.results.push_back({"u", 0, std::nullopt, {}});
     expect_layout(resp, 0, cat({i32(0), i32(2), str("t"), {0, 37}, str("bad"), str("u"), {0, 0}, {0xff, 0xff}}));
+}
+
+// ---- OffsetForLeaderEpoch (key 23): literal bytes written from Kafka's layout
+// (OffsetForLeaderEpochRequest.json / Response.json; all fields big-endian, strings int16-length).
+
+namespace {
+
+offset_for_leader_epoch_request ofle_request() {
+    offset_for_leader_epoch_request r;
+    r.replica_id = 2;  // v3+: a follower on broker 2
+    offset_for_leader_epoch_request::offset_for_leader_topic t;
+    t.topic = "ab";
+    offset_for_leader_epoch_request::offset_for_leader_topic::offset_for_leader_partition p;
+    p.partition = 1;
+    p.current_leader_epoch = 7;  // v2+
+    p.leader_epoch = 5;
+    t.partitions.push_back(p);
+    p.partition = 0x0102;
+    p.current_leader_epoch = -1;
+    p.leader_epoch = 0x7f;
+    t.partitions.push_back(p);
+    r.topics.push_back(t);
+    return r;
+}
+
+}  // namespace
+
+TEST(messages, offset_for_leader_epoch_request_v0_v1_known_bytes) {
+    auto want = bytes_of({0, 0, 0, 1,                    // topics: 1
+                          0, 2, 'a', 'b',                //   topic "ab"
+                          0, 0, 0, 2,                    //   partitions: 2
+                          0, 0, 0, 1, 0, 0, 0, 5,        //     partition 1, leader_epoch 5
+                          0, 0, 1, 2, 0, 0, 0, 0x7f});   //     partition 258, leader_epoch 127
+    // replica_id (v3+) and current_leader_epoch (v2+) are not on the wire; v1 is v0.
+    expect_layout(ofle_request(), 0, want);
+    expect_layout(ofle_request(), 1, want);
+    auto d = decode_message<offset_for_leader_epoch_request>(want, 0);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().replica_id, -2);  // absent below v3: Kafka's DEBUGGING_REPLICA_ID
+    ASSERT_EQ(d.value().topics.size(), 1u);
+    ASSERT_EQ(d.value().topics[0].partitions.size(), 2u);
+    EXPECT_EQ(d.value().topics[0].partitions[0].current_leader_epoch, -1);  // absent below v2
+    EXPECT_EQ(d.value().topics[0].partitions[1].partition, 258);
+    EXPECT_EQ(d.value().topics[0].partitions[1].leader_epoch, 127);
+}
+
+TEST(messages, offset_for_leader_epoch_request_v2_and_v3_known_bytes) {
+    auto topics = bytes_of({0, 0, 0, 1, 0, 2, 'a', 'b', 0, 0, 0, 2,
+                            0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 5,                  // partition 1, current 7, epoch 5
+                            0, 0, 1, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0x7f});  // partition 258, current -1, epoch 127
+    expect_layout(ofle_request(), 2, topics);
+    std::vector<uint8_t> v3 = {0, 0, 0, 2};  // replica_id 2 comes first
+    v3.insert(v3.end(), topics.begin(), topics.end());
+    expect_layout(ofle_request(), 3, v3);
+
+    // A consumer (Kafka's forConsumer) sends replica_id -1 at v3.
+    offset_for_leader_epoch_request consumer;
+    consumer.replica_id = -1;
+    EXPECT_EQ(encode(consumer, 3), bytes_of({0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}));
+    auto d = decode_message<offset_for_leader_epoch_request>(v3, 3);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().replica_id, 2);
+    EXPECT_EQ(d.value().topics[0].partitions[0].current_leader_epoch, 7);
+    // Flexible v4 is not ours: rejected, not misread as v3.
+    EXPECT_FALSE(decode_message<offset_for_leader_epoch_request>(v3, 4));
+}
+
+TEST(messages, offset_for_leader_epoch_response_known_bytes) {
+    offset_for_leader_epoch_response r;
+    r.throttle_time_ms = 0x0a0b;  // v2+
+    offset_for_leader_epoch_response::offset_for_leader_topic_result t;
+    t.topic = "ab";
+    offset_for_leader_epoch_response::offset_for_leader_topic_result::offset_for_leader_partition_result p;
+    p.error_code = 0;
+    p.partition = 1;
+    p.leader_epoch = 4;  // v1+
+    p.end_offset = 0x0102030405LL;
+    t.partitions.push_back(p);
+    p.error_code = 74;  // FENCED_LEADER_EPOCH: leader_epoch and end_offset stay undefined
+    p.partition = 2;
+    p.leader_epoch = -1;
+    p.end_offset = -1;
+    t.partitions.push_back(p);
+    r.topics.push_back(t);
+
+    expect_layout(r, 2, bytes_of({0, 0, 0x0a, 0x0b,                      // throttle_time_ms
+                                  0, 0, 0, 1, 0, 2, 'a', 'b',             // [topic "ab"
+                                  0, 0, 0, 2,                             //  partitions: 2
+                                  0, 0, 0, 0, 0, 1, 0, 0, 0, 4,           //  error 0, partition 1, epoch 4
+                                  0, 0, 0, 1, 2, 3, 4, 5,                 //  end_offset 0x0102030405
+                                  0, 74, 0, 0, 0, 2,                      //  error 74, partition 2
+                                  0xff, 0xff, 0xff, 0xff,                 //  epoch -1
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));  // end_offset -1
+    // v3 is v2.
+    EXPECT_EQ(encode(r, 3), encode(r, 2));
+    // v1: no throttle time; v0: no leader epoch either.
+    expect_layout(r, 1, bytes_of({0, 0, 0, 1, 0, 2, 'a', 'b', 0, 0, 0, 2,
+                                  0, 0, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4, 5,
+                                  0, 74, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+    auto v0 = bytes_of({0, 0, 0, 1, 0, 2, 'a', 'b', 0, 0, 0, 2,
+                        0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3, 4, 5,
+                        0, 74, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+    expect_layout(r, 0, v0);
+    auto d = decode_message<offset_for_leader_epoch_response>(v0, 0);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().throttle_time_ms, 0);
+    EXPECT_EQ(d.value().topics[0].partitions[0].leader_epoch, -1);  // absent at v0: UNDEFINED_EPOCH
+    EXPECT_EQ(d.value().topics[0].partitions[0].end_offset, 0x0102030405LL);
+}
+
+TEST(messages, offset_for_leader_epoch_defaults) {
+    EXPECT_EQ(offset_for_leader_epoch_request{}.replica_id, -2);
+    EXPECT_EQ(offset_for_leader_epoch_request::offset_for_leader_topic::offset_for_leader_partition{}
+                  .current_leader_epoch,
+              -1);
+    offset_for_leader_epoch_response::offset_for_leader_topic_result::offset_for_leader_partition_result p;
+    EXPECT_EQ(p.leader_epoch, -1);  // UNDEFINED_EPOCH
+    EXPECT_EQ(p.end_offset, -1);    // UNDEFINED_EPOCH_OFFSET
 }
