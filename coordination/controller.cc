@@ -288,8 +288,31 @@ void controller::read_topic(const std::string& topic, uint64_t gen, std::functio
         if (!fresh.empty() && self->context_.loaded) {
             spdlog::info("controller: topic {}: {} new partitions", topic, fresh.size());
         }
-        self->load_states(std::move(fresh), std::move(then));
+        // The topic's overrides decide unclean elections; read them before its states are decided.
+        self->zk_.get(znodes::config_topic_path(topic), {},
+                      [weak, topic, gen, fresh = std::move(fresh), then = std::move(then)](
+                          std::error_code ec, std::string data, zk_stat) mutable {
+            auto self = weak.lock();
+            if (!self || !self->running_) return;
+            auto m = self->meta_.find(topic);
+            if (m != self->meta_.end() && m->second.generation == gen && !ec) {
+                auto cfg = znodes::decode_topic_config(data);
+                m->second.unclean_leader_election.reset();
+                if (cfg) {
+                    if (auto it = cfg.value().find("unclean.leader.election.enable"); it != cfg.value().end()) {
+                        m->second.unclean_leader_election = it->second == "true";
+                    }
+                }
+            }
+            self->load_states(std::move(fresh), std::move(then));
+        });
     });
+}
+
+bool controller::unclean_allowed(const std::string& topic) const {
+    auto m = meta_.find(topic);
+    if (m != meta_.end() && m->second.unclean_leader_election) return *m->second.unclean_leader_election;
+    return opts_.unclean_leader_election;
 }
 
 void controller::load_states(std::vector<partition_key> keys, std::function<void()> then) {
@@ -393,7 +416,7 @@ std::optional<controller::pending_write> controller::decide_one(const partition_
         if (it != replicas.end()) {
             next.leader = *it;
             next.isr = live_isr;
-        } else if (opts_.unclean_leader_election &&
+        } else if (unclean_allowed(key.topic) &&
                    (it = std::find_if(replicas.begin(), replicas.end(), [&](int32_t r) { return eligible(r); })) !=
                        replicas.end()) {
             spdlog::warn("controller: unclean leader election for {}-{}: {} (data loss possible)", key.topic,

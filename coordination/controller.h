@@ -151,6 +151,8 @@ class controller : public std::enable_shared_from_this<controller> {
     struct topic_meta {
         uint64_t generation = 0;  // tells a re-created topic from the one a completion was for
         std::map<int32_t, partition_meta> partitions;
+        /// unclean.leader.election.enable from /config/topics/<t>; unset: the broker's setting.
+        std::optional<bool> unclean_leader_election;
     };
     struct pending_write {
         partition_key key;
@@ -169,6 +171,7 @@ class controller : public std::enable_shared_from_this<controller> {
     entry find(const partition_key& key);
     entry find(const partition_key& key, uint64_t generation);
     bool eligible(int32_t broker) const;
+    bool unclean_allowed(const std::string& topic) const;
 
     void broker_change();
     void broker_change_read(std::error_code ec, std::map<int32_t, registered_broker> now);

@@ -175,6 +175,20 @@ void topic_store::get_config(const std::string& topic,
     });
 }
 
+void topic_store::update_isr(const partition_key& key, const partition_state& state,
+                             std::function<void(result<int32_t>)> cb) {
+    std::vector<zk_op> ops;
+    ops.push_back(zk_op::set(znodes::partition_state_path(key.topic, key.partition),
+                             znodes::encode_partition_state(state), state.zk_version));
+    // Same body as a preferred election request: {"version":1,"partitions":[{topic, partition}]}.
+    ops.push_back(zk_op::create(std::string(znodes::isr_change_notification_path) + "/isr_change_",
+                                znodes::encode_preferred_replica_election({key}), create_mode::persistent_sequential));
+    zk_.multi(std::move(ops), [cb = std::move(cb)](std::error_code ec, std::vector<zk_op_result> results) {
+        if (ec) return cb(ec);
+        cb(results.at(0).stat.version);
+    });
+}
+
 void topic_store::live_brokers(std::function<void(result<std::vector<broker_info>>)> cb) {
     read_brokers(zk_, {}, [cb = std::move(cb)](std::error_code ec, std::map<int32_t, registered_broker> brokers) {
         if (ec) return cb(ec);

@@ -58,6 +58,14 @@ class topic_store {
     /// The topic's config overrides (empty map when there is no config znode).
     void get_config(const std::string& topic, std::function<void(result<std::map<std::string, std::string>>)> cb);
 
+    /// A partition leader's ISR change (Kafka's Partition.updateIsr in the ZooKeeper era): sets
+    /// the partition's state znode only if its version is still `state.zk_version` and, in the same
+    /// multi, creates /isr_change_notification/isr_change_<seq> naming the partition so the
+    /// controller re-reads it and tells every broker. Answers the state's new zk version.
+    /// Errors: zk_errc::bad_version (the controller or another leader wrote first: the caller keeps
+    /// its old ISR and waits for the controller's LeaderAndIsr), zk errors.
+    void update_isr(const partition_key& key, const partition_state& state, std::function<void(result<int32_t>)> cb);
+
   private:
     zk_client& zk_;
 };
