@@ -167,6 +167,25 @@ TEST_F(controller_fixture, unclean_election_picks_a_live_out_of_sync_replica) {
     EXPECT_EQ(zk_state("t", 0)->isr, std::vector<int32_t>{2});
 }
 
+TEST_F(controller_fixture, topic_config_enables_unclean_election_for_that_topic_only) {
+    add_broker(1);
+    add_broker(2);
+    start();  // broker default: no unclean elections
+    bool done = false;
+    store.create_topic({"dirty", {{0, {1, 2}}}}, {{"unclean.leader.election.enable", "true"}},
+                       [&](std::error_code ec) { done = !ec; });
+    ASSERT_TRUE(run_until(io, [&] { return done; }));
+    create_topic("clean", {{0, {1, 2}}});
+    ASSERT_TRUE(run_until(io, [&] { return zk_state("dirty", 0).has_value() && zk_state("clean", 0).has_value(); }));
+    coord_test::sync_zk s{io, ctl_zk};
+    ASSERT_FALSE(s.set("/brokers/topics/dirty/partitions/0/state", znodes::encode_partition_state({1, 1, {1}, 5, 0}), 0));
+    ASSERT_FALSE(s.set("/brokers/topics/clean/partitions/0/state", znodes::encode_partition_state({1, 1, {1}, 5, 0}), 0));
+    kill_broker(1);
+    ASSERT_TRUE(run_until(io, [&] { return zk_state("dirty", 0)->leader == 2 && zk_state("clean", 0)->leader == -1; }));
+    EXPECT_EQ(zk_state("dirty", 0)->isr, std::vector<int32_t>{2});
+    EXPECT_EQ(zk_state("clean", 0)->isr, std::vector<int32_t>{1});
+}
+
 TEST_F(controller_fixture, deletes_topic_znodes_config_and_request) {
     add_broker(1);
     start();

@@ -73,6 +73,48 @@ TEST_F(topic_store_fixture, empty_assignment_is_rejected) {
     EXPECT_EQ(create({"t", {}}), errc::invalid_partitions);
 }
 
+TEST_F(topic_store_fixture, isr_update_is_conditional_and_notifies_the_controller) {
+    ASSERT_FALSE(create({"t", {{0, {1, 2}}}}));
+    const auto path = znodes::partition_state_path("t", 0);
+    std::optional<std::error_code> made;
+    // The broker's start-up creates the notification parent (ensure_paths); here by hand.
+    zk.create("/isr_change_notification", "", create_mode::persistent, [&](std::error_code, std::string) {});
+    zk.create("/brokers/topics/t/partitions", "", create_mode::persistent, [&](std::error_code, std::string) {});
+    zk.create("/brokers/topics/t/partitions/0", "", create_mode::persistent, [&](std::error_code, std::string) {});
+    zk.create(path, znodes::encode_partition_state({1, 3, {1, 2}, 1, -1}), create_mode::persistent,
+              [&](std::error_code ec, std::string) { made = ec; });
+    ASSERT_TRUE(run_until(io, [&] { return made.has_value(); }));
+    ASSERT_FALSE(*made);
+
+    // The leader drops follower 2 at the version it knows (0).
+    std::optional<result<int32_t>> out;
+    store.update_isr({"t", 0}, {1, 3, {1}, 1, 0}, [&](result<int32_t> r) { out = r; });
+    ASSERT_TRUE(run_until(io, [&] { return out.has_value(); }));
+    ASSERT_TRUE(out->has_value());
+    EXPECT_EQ(out->value(), 1);
+    auto st = znodes::decode_partition_state(*server->node_data(path), 1).value();
+    EXPECT_EQ(st.isr, std::vector<int32_t>{1});
+    EXPECT_EQ(st.leader_epoch, 3);
+    std::vector<std::string> notes;
+    for (const auto& p : server->all_paths()) {
+        if (p.rfind("/isr_change_notification/isr_change_", 0) == 0) notes.push_back(p);
+    }
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_EQ(znodes::decode_preferred_replica_election(*server->node_data(notes[0])).value(),
+              (std::vector<partition_key>{{"t", 0}}));
+
+    // A stale version (someone wrote in between) changes nothing and notifies no one.
+    out.reset();
+    store.update_isr({"t", 0}, {1, 3, {1, 2}, 1, 0}, [&](result<int32_t> r) { out = r; });
+    ASSERT_TRUE(run_until(io, [&] { return out.has_value(); }));
+    ASSERT_FALSE(out->has_value());
+    EXPECT_EQ(out->error(), zk_errc::bad_version);
+    EXPECT_EQ(znodes::decode_partition_state(*server->node_data(path), 1).value().isr, std::vector<int32_t>{1});
+    size_t after = 0;
+    for (const auto& p : server->all_paths()) after += p.rfind("/isr_change_notification/isr_change_", 0) == 0;
+    EXPECT_EQ(after, 1u);
+}
+
 TEST(cluster_id, created_once_and_shared) {
     boost::asio::io_context io;
     auto server = fake_zk_server::make();
