@@ -19,6 +19,10 @@ struct category final : std::error_category {
             case errc::already_exists: return "partition log already exists";
             case errc::inconsistent_broker_id: return "meta.properties has another broker.id";
             case errc::inconsistent_cluster_id: return "meta.properties has another cluster.id";
+            case errc::corrupt_checkpoint:
+                return "malformed checkpoint file (storage error: the log dir needs repair)";
+            case errc::offset_mismatch:
+                return "replicated batches do not continue the log end offset";
         }
         return "unknown storage error";
     }

@@ -17,6 +17,10 @@ enum class errc {
     already_exists,           // same topic-partition found in two log dirs
     inconsistent_broker_id,   // meta.properties says another broker.id
     inconsistent_cluster_id,  // meta.properties says another cluster.id
+    corrupt_checkpoint,       // KAFKA_STORAGE_ERROR (56): malformed leader-epoch or offset
+                              // checkpoint file (Kafka takes the log dir offline for this)
+    offset_mismatch,          // follower append does not start at log_end_offset() or its
+                              // offsets are not contiguous: the follower must re-sync (truncate)
 };
 
 const std::error_category& error_category() noexcept;

@@ -12,6 +12,11 @@ namespace storage {
 inline constexpr std::string_view log_suffix = ".log";
 inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view time_index_suffix = ".timeindex";
+/// Per partition dir: leader epoch -> start offset (leader_epoch_cache.h; Kafka's name).
+inline constexpr std::string_view leader_epoch_checkpoint_file = "leader-epoch-checkpoint";
+/// Per log dir: high watermark of every partition in it (offset_checkpoint.h; Kafka's name).
+inline constexpr std::string_view replication_offset_checkpoint_file =
+    "replication-offset-checkpoint";
 
 /// "00000000000000000042": base offsets are zero-padded to 20 digits so names sort by offset.
 std::string offset_file_stem(int64_t base_offset);

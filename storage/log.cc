@@ -20,6 +20,20 @@ namespace fs = std::filesystem;
 namespace {
 // Offset index positions are 32-bit (Kafka's segment.bytes is an int too).
 constexpr uint64_t max_segment_bytes = uint64_t{INT32_MAX};
+
+// Adds one batch, with its final offsets, to an append's summary and to the per-batch metadata
+// the segment builds its index entries from.
+void note_batch(append_result& res, std::vector<batch_meta>& metas, int64_t last_offset,
+                int64_t max_timestamp, size_t size) {
+    metas.push_back({last_offset, max_timestamp, static_cast<uint32_t>(size)});
+    if (max_timestamp > res.max_timestamp) {
+        res.max_timestamp = max_timestamp;
+        res.offset_of_max_timestamp = last_offset;
+    }
+    res.last_offset = last_offset;
+    res.record_count = last_offset - res.first_offset + 1;
+    res.size_bytes += size;
+}
 }  // namespace
 
 result<std::vector<uint8_t>> read_slices(const read_result& r) {
@@ -33,7 +47,10 @@ result<std::vector<uint8_t>> read_slices(const read_result& r) {
     return out;
 }
 
-log::log(fs::path dir, log_config cfg) : dir_(std::move(dir)) { set_config(cfg); }
+log::log(fs::path dir, log_config cfg)
+    : dir_(std::move(dir)), epochs_(dir_ / leader_epoch_checkpoint_file) {
+    set_config(cfg);
+}
 
 log::~log() { close(); }
 
@@ -72,7 +89,6 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     if (bases.empty()) {
         BROOK_STORAGE_TRY(auto s, segment::create(dir, 0, l->config_, now_ms));
         l->segments_.emplace(0, std::move(s));
-        return l;
     }
     for (auto it = bases.begin(); it != bases.end(); ++it) {
         const bool is_active = std::next(it) == bases.end();
@@ -81,6 +97,11 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
         if (!is_active) BROOK_STORAGE_TRYV(s->seal());
         l->segments_.emplace(*it, std::move(s));
     }
+    // Recovery may have cut the tail (and with it the data of the last epochs), and retention
+    // may have deleted segments after the cache was last written.
+    BROOK_STORAGE_TRY(l->epochs_, leader_epoch_cache::load(l->epochs_.file()));
+    BROOK_STORAGE_TRYV(l->epochs_.truncate_from_end(l->log_end_offset()));
+    BROOK_STORAGE_TRYV(l->epochs_.truncate_from_start(l->log_start_offset()));
     return l;
 }
 
@@ -112,6 +133,28 @@ result<void> log::roll(int64_t now_ms) {
     return success();
 }
 
+result<segment*> log::segment_for_append(uint64_t size, int64_t last_offset, int64_t now_ms) {
+    segment* seg = &active();
+    if (!seg->empty() &&
+        (seg->size_bytes() + size > config_.segment_bytes ||
+         last_offset - seg->base_offset() > INT32_MAX ||
+         (config_.segment_ms > 0 && now_ms - seg->created_ms() >= config_.segment_ms))) {
+        BROOK_STORAGE_TRYV(roll(now_ms));
+        seg = &active();
+    }
+    return seg;
+}
+
+result<void> log::write_batches(segment& seg, std::span<const uint8_t> bytes) {
+    if (auto r = seg.append(bytes, scratch_); !r) {
+        // Epochs this append recorded past the end must not outlive it (best effort: the
+        // write error is what the caller needs to see).
+        (void)epochs_.truncate_from_end(log_end_offset() + 1);
+        return r.error();
+    }
+    return success();
+}
+
 result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epoch,
                                   int64_t now_ms) {
     if (closed_) return errc::log_closed;
@@ -129,11 +172,7 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
             return errc::corrupt_batch;
         }
         const int64_t last = next + b->last_offset_delta();
-        scratch_.push_back({last, b->max_timestamp(), static_cast<uint32_t>(b->size_bytes())});
-        if (b->max_timestamp() > res.max_timestamp) {
-            res.max_timestamp = b->max_timestamp();
-            res.offset_of_max_timestamp = last;
-        }
+        note_batch(res, scratch_, last, b->max_timestamp(), b->size_bytes());
         next = last + 1;
     }
     if (it.tail_error()) {
@@ -146,19 +185,8 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
         }
         return errc::corrupt_batch;
     }
-    res.last_offset = next - 1;
-    res.record_count = next - res.first_offset;
-    res.size_bytes = batches.size();
 
-    // Roll before writing so one append never straddles two segments.
-    segment* seg = &active();
-    if (!seg->empty() &&
-        (seg->size_bytes() + batches.size() > config_.segment_bytes ||
-         res.last_offset - seg->base_offset() > INT32_MAX ||
-         (config_.segment_ms > 0 && now_ms - seg->created_ms() >= config_.segment_ms))) {
-        BROOK_STORAGE_TRYV(roll(now_ms));
-        seg = &active();
-    }
+    BROOK_STORAGE_TRY(segment * seg, segment_for_append(res.size_bytes, res.last_offset, now_ms));
 
     // Pass 2: offsets and leader epoch, in place; both fields are outside the CRC.
     size_t pos = 0;
@@ -168,8 +196,62 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
         v.set_partition_leader_epoch(leader_epoch);
         pos += m.size;
     }
-    BROOK_STORAGE_TRYV(seg->append(batches, scratch_));
+    const auto latest = epochs_.latest_epoch();
+    if (leader_epoch >= 0 && (!latest || leader_epoch > *latest)) {
+        BROOK_STORAGE_TRYV(epochs_.assign(leader_epoch, res.first_offset));
+    }
+    BROOK_STORAGE_TRYV(write_batches(*seg, batches));
     return res;
+}
+
+result<append_result> log::append_as_follower(std::span<const uint8_t> batches, int64_t now_ms) {
+    if (closed_) return errc::log_closed;
+
+    // Validate everything before writing anything (all-or-nothing, as append()).
+    append_result res;
+    scratch_.clear();
+    const int64_t end = log_end_offset();
+    size_t keep_from = 0;                // position of the first kept batch in batches
+    std::vector<epoch_entry> new_epochs;  // (epoch, base) of kept batches that start one
+    std::optional<int32_t> latest = epochs_.latest_epoch();
+    rec::batch_iterator it{batches};
+    while (auto b = it.next()) {
+        if (rec::validate_batch(b->bytes(), rec::validation_mode::stored)) {
+            return errc::corrupt_batch;
+        }
+        if (scratch_.empty()) {
+            if (b->last_offset() < end) {
+                keep_from = it.position();
+                continue;
+            }
+            if (b->base_offset() != end) return errc::offset_mismatch;
+            res.first_offset = end;
+        } else if (b->base_offset() != res.last_offset + 1) {
+            return errc::offset_mismatch;
+        }
+        const int32_t epoch = b->partition_leader_epoch();
+        if (epoch >= 0 && (!latest || epoch > *latest)) {
+            new_epochs.push_back({epoch, b->base_offset()});
+            latest = epoch;
+        }
+        note_batch(res, scratch_, b->last_offset(), b->max_timestamp(), b->size_bytes());
+    }
+    // A cut-off batch at the end is expected; a length field no batch can have is not.
+    if (it.tail_error() == rec::batch_error::bad_length) return errc::corrupt_batch;
+    if (scratch_.empty()) return append_result{};
+    // Offsets within one segment are stored relative to its base as int32 (FORMAT.md).
+    if (res.last_offset - res.first_offset > INT32_MAX) return errc::corrupt_batch;
+
+    BROOK_STORAGE_TRY(segment * seg, segment_for_append(res.size_bytes, res.last_offset, now_ms));
+    for (const auto& e : new_epochs) BROOK_STORAGE_TRYV(epochs_.assign(e.epoch, e.start_offset));
+    BROOK_STORAGE_TRYV(write_batches(*seg, batches.subspan(keep_from, res.size_bytes)));
+    return res;
+}
+
+result<void> log::assign_epoch(int32_t epoch, int64_t start_offset) {
+    if (closed_) return errc::log_closed;
+    if (start_offset > log_end_offset()) return errc::invalid_argument;
+    return epochs_.assign(epoch, start_offset);
 }
 
 result<read_result> log::read(int64_t start_offset, uint32_t max_bytes, int64_t max_offset) const {
@@ -251,6 +333,11 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
 
 result<void> log::truncate_to(int64_t offset) {
     if (closed_) return errc::log_closed;
+    BROOK_STORAGE_TRYV(truncate_segments(offset));
+    return epochs_.truncate_from_end(log_end_offset());
+}
+
+result<void> log::truncate_segments(int64_t offset) {
     if (offset >= log_end_offset()) return success();
     if (offset <= log_start_offset()) {
         while (!segments_.empty()) {
@@ -286,6 +373,7 @@ result<size_t> log::delete_old_segments(int64_t now_ms) {
         segments_.erase(segments_.begin());
         ++deleted;
     }
+    if (deleted > 0) BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
     return deleted;
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
 #include "storage/result.h"
 
@@ -61,15 +62,21 @@ enum class shutdown_state {
 };
 
 /// The log of one partition replica: segments "<base>.log" with their indexes under
-/// "<log.dir>/<topic>-<partition>/" (FORMAT.md). Knows offsets only; high watermark and
-/// replication live above it. NOT thread-safe: the owner (the partition, on its strand)
+/// "<log.dir>/<topic>-<partition>/" (FORMAT.md), and the replica's leader epoch cache
+/// ("leader-epoch-checkpoint" in the same dir). Knows offsets and epochs only; high watermark
+/// and replication live above it. NOT thread-safe: the owner (the partition, on its strand)
 /// serialises every call. Slices returned by read() stay valid after later calls.
+/// Invariant: no leader epoch entry starts past log_end_offset().
 class log {
 public:
     /// Creates dir if missing and loads its segments. Recovery (see README.md): with
     /// shutdown_state::unclean the active (last) segment is re-validated and truncated at the
     /// first invalid or torn batch; any segment whose indexes are missing or inconsistent gets
-    /// them rebuilt from its .log.
+    /// them rebuilt from its .log. Then the leader epoch cache is loaded and cut to the
+    /// recovered log: entries starting at or after log_end_offset() go (their data was lost or
+    /// never written), and the start is moved up to log_start_offset(). A malformed
+    /// leader-epoch-checkpoint fails the open with errc::corrupt_checkpoint (Kafka fails the log
+    /// dir for it too).
     static result<std::unique_ptr<log>> open(std::filesystem::path dir, log_config cfg,
                                              shutdown_state state = shutdown_state::unclean,
                                              int64_t now_ms = 0);
@@ -81,9 +88,33 @@ public:
     /// rewriting base_offset and partition_leader_epoch in the caller's buffer, and writes the
     /// whole buffer with one write. Rolls first when the active segment would pass
     /// segment_bytes, its relative offsets would overflow int32, or it is older than segment_ms.
+    /// When leader_epoch >= 0 is newer than the latest cached epoch (or the cache is empty),
+    /// records (leader_epoch, first offset of this append) first (a negative epoch stores -1 in
+    /// the batches and records nothing).
     /// Errors: errc::corrupt_batch (invalid or trailing partial batch, empty input),
     /// errc::message_too_large, errc::io_error.
     result<append_result> append(std::span<uint8_t> batches, int32_t leader_epoch, int64_t now_ms);
+
+    /// A follower's append of batches fetched from the leader: offsets and partition leader
+    /// epochs are already set and the bytes are stored exactly as given, nothing rewritten.
+    /// Every whole batch is validated as stored batches are (CRC, sizes, counts; no
+    /// max_batch_bytes check: the leader accepted it already, as in Kafka), all-or-nothing.
+    /// Batches ending below log_end_offset() are skipped (already here); the first kept batch
+    /// must start exactly at log_end_offset() and each next one right after the previous one,
+    /// else errc::offset_mismatch (the follower must truncate and re-fetch). A partial batch at
+    /// the end (fetch responses may end with one, KIP-74) is ignored. Each kept batch whose
+    /// partition_leader_epoch is newer than the latest cached epoch records (epoch, its base
+    /// offset). Rolls and indexes exactly like append(). Returns the offsets appended, or
+    /// first_offset -1 and record_count 0 when nothing was new (also for empty input).
+    /// Errors: errc::corrupt_batch, errc::offset_mismatch, errc::io_error.
+    result<append_result> append_as_follower(std::span<const uint8_t> batches, int64_t now_ms);
+
+    /// Records that epoch starts at start_offset (leader_epoch_cache::assign), e.g. by a new
+    /// leader with log_end_offset() before it writes anything, so OffsetForLeaderEpoch for the
+    /// previous epoch answers this offset. start_offset > log_end_offset() is
+    /// errc::invalid_argument (see the invariant above).
+    result<void> assign_epoch(int32_t epoch, int64_t start_offset);
+    const leader_epoch_cache& leader_epochs() const { return epochs_; }
 
     /// Whole batches from the one containing start_offset, only batches whose last offset is
     /// below max_offset (exclusive; e.g. the high watermark), up to max_bytes, but always the
@@ -99,13 +130,17 @@ public:
 
     /// Removes every offset >= offset (a follower cutting a divergent tail). As in Kafka the cut
     /// is at the start of the batch containing offset, so log_end_offset() may end below it.
-    /// offset <= log_start_offset() empties the log and restarts it at offset.
+    /// offset <= log_start_offset() empties the log and restarts it at offset. Leader epoch
+    /// entries starting at or after the new log_end_offset() go; this happens even when
+    /// offset >= log_end_offset() and no data changes (as in Kafka: an epoch a former leader
+    /// recorded at its end offset without writing anything must not survive into followership).
     result<void> truncate_to(int64_t offset);
 
     /// Retention: deletes closed segments from the oldest while they are past retention_ms
     /// (largest timestamp < now_ms - retention_ms) or the log without them is still >=
     /// retention_bytes. The active segment is never deleted. Returns how many were deleted;
-    /// log_start_offset() moves to the first remaining segment.
+    /// log_start_offset() moves to the first remaining segment, and the leader epoch cache's
+    /// start with it (leader_epoch_cache::truncate_from_start).
     result<size_t> delete_old_segments(int64_t now_ms);
 
     int64_t log_start_offset() const;
@@ -128,12 +163,21 @@ public:
 private:
     log(std::filesystem::path dir, log_config cfg);
     result<void> roll(int64_t now_ms);
+    /// truncate_to() without the epoch cache.
+    result<void> truncate_segments(int64_t offset);
     segment& active() const;
+    /// The segment an append of size bytes ending at last_offset goes to: the active one, after
+    /// a roll when it would pass segment_bytes, its relative offsets would overflow int32, or it
+    /// is older than segment_ms. One append never straddles two segments.
+    result<segment*> segment_for_append(uint64_t size, int64_t last_offset, int64_t now_ms);
+    /// Writes the batches described by scratch_ to seg (the last step of both appends).
+    result<void> write_batches(segment& seg, std::span<const uint8_t> bytes);
 
     std::filesystem::path dir_;
     log_config config_;
     std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset
-    std::vector<batch_meta> scratch_;                       // reused by append()
+    std::vector<batch_meta> scratch_;                       // reused by both appends
+    leader_epoch_cache epochs_;
     bool closed_ = false;
 };
 

@@ -1,12 +1,10 @@
 #include "storage/log_manager.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "storage/checkpoint_file.h"
 #include "storage/errc.h"
 #include "storage/file_names.h"
 #include "storage/index_files.h"
@@ -31,22 +29,6 @@ std::map<std::string, std::string> read_properties(const fs::path& p) {
     return out;
 }
 
-// Writes to a temp file, fsyncs, renames: a crash leaves the old or the new file, never half.
-result<void> write_file_atomically(const fs::path& p, const std::string& content) {
-    const fs::path tmp = p.string() + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return errc::io_error;
-    file_handle h(fd);
-    BROOK_STORAGE_TRYV(pwrite_all(fd, std::span(reinterpret_cast<const uint8_t*>(content.data()),
-                                               content.size()),
-                                 0));
-    if (::fsync(fd) != 0) return errc::io_error;
-    std::error_code ec;
-    fs::rename(tmp, p, ec);
-    if (ec) return errc::io_error;
-    return success();
-}
-
 }  // namespace
 
 result<std::unique_ptr<log_manager>> log_manager::open(std::vector<fs::path> log_dirs,
@@ -58,6 +40,8 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::vector<fs::path> log
         std::error_code ec;
         fs::create_directories(dir, ec);
         if (ec) return errc::io_error;
+        BROOK_STORAGE_TRY(auto hw, read_offset_checkpoint(dir / replication_offset_checkpoint_file));
+        m->high_watermarks_.push_back(std::move(hw));
         const fs::path marker = dir / clean_shutdown_file;
         const bool clean = fs::exists(marker, ec);
         for (const auto& d : fs::directory_iterator(dir, ec)) {
@@ -143,6 +127,8 @@ result<void> log_manager::remove(const std::string& topic, int32_t partition) {
         if (it == logs_.end()) return success();
         victim = std::move(it->second.l);
         logs_.erase(it);
+        // A partition created again later must not start from this one's high watermark.
+        for (auto& dir_hw : high_watermarks_) dir_hw.erase({topic, partition});
     }
     return victim->remove();
 }
@@ -153,6 +139,46 @@ std::vector<std::pair<std::string, int32_t>> log_manager::partitions() const {
     out.reserve(logs_.size());
     for (const auto& [k, e] : logs_) out.push_back(k);
     return out;
+}
+
+std::optional<int64_t> log_manager::checkpointed_high_watermark(const std::string& topic,
+                                                                int32_t partition) const {
+    std::lock_guard lock(mutex_);
+    auto l = logs_.find({topic, partition});
+    if (l == logs_.end()) return std::nullopt;
+    const partition_offsets& dir_hw = high_watermarks_[l->second.dir_index];
+    auto it = dir_hw.find({topic, partition});
+    if (it == dir_hw.end()) return std::nullopt;
+    return it->second;
+}
+
+result<void> log_manager::checkpoint_high_watermarks(const partition_offsets& hw) {
+    std::lock_guard checkpoint_lock(checkpoint_mutex_);
+    std::vector<partition_offsets> per_dir(dirs_.size());
+    {
+        std::lock_guard lock(mutex_);
+        if (shut_down_) return errc::log_closed;
+        for (const auto& [tp, offset] : hw) {
+            auto it = logs_.find(tp);
+            if (it != logs_.end()) per_dir[it->second.dir_index].emplace(tp, offset);
+        }
+    }
+    std::error_code first_error;
+    for (size_t i = 0; i < dirs_.size(); ++i) {
+        // One failed dir does not keep the others from getting theirs.
+        if (auto r = write_offset_checkpoint(dirs_[i] / replication_offset_checkpoint_file,
+                                             per_dir[i]);
+            !r) {
+            if (!first_error) first_error = r.error();
+            continue;
+        }
+        std::lock_guard lock(mutex_);
+        // A partition removed while the file was written must not come back with its value.
+        std::erase_if(per_dir[i], [&](const auto& e) { return !logs_.contains(e.first); });
+        high_watermarks_[i] = std::move(per_dir[i]);
+    }
+    if (first_error) return first_error;
+    return success();
 }
 
 result<void> log_manager::shutdown() {

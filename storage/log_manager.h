@@ -5,12 +5,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "storage/log.h"
 #include "storage/log_config.h"
+#include "storage/offset_checkpoint.h"
 #include "storage/result.h"
 
 namespace storage {
@@ -28,6 +30,8 @@ public:
     /// Creates missing dirs and opens every "<topic>-<partition>" dir found. Logs in a dir that
     /// has the clean-shutdown marker skip the recovery scan; the marker is then removed so a
     /// later crash is noticed. The same partition in two dirs is errc::already_exists.
+    /// Each dir's "replication-offset-checkpoint" is read too (checkpointed_high_watermark());
+    /// a malformed one fails the open with errc::corrupt_checkpoint.
     static result<std::unique_ptr<log_manager>> open(std::vector<std::filesystem::path> log_dirs,
                                                      log_config defaults, int64_t now_ms = 0);
     ~log_manager();
@@ -49,6 +53,19 @@ public:
     std::vector<std::pair<std::string, int32_t>> partitions() const;
     const log_config& defaults() const { return defaults_; }
 
+    /// The high watermark last checkpointed for the partition in the log dir that holds its log:
+    /// what that dir's replication-offset-checkpoint held at open(), then what
+    /// checkpoint_high_watermarks() last wrote there; forgotten by remove(). nullopt when
+    /// there is none or no log for the partition.
+    std::optional<int64_t> checkpointed_high_watermark(const std::string& topic,
+                                                       int32_t partition) const;
+    /// Rewrites every log dir's replication-offset-checkpoint (atomically, Kafka's format) with
+    /// the offsets in hw of the partitions that live in that dir; partitions in hw without a
+    /// log here are ignored, logs without an entry in hw are omitted. A dir without any gets an
+    /// empty checkpoint. Safe to call from any thread; calls are serialised. After shutdown()
+    /// errc::log_closed. The broker calls it periodically and before shutdown().
+    result<void> checkpoint_high_watermarks(const partition_offsets& hw);
+
     /// Flushes and closes every log, then writes the clean-shutdown marker in each log dir.
     /// Later calls on the manager fail or return nothing.
     result<void> shutdown();
@@ -66,6 +83,10 @@ private:
     log_config defaults_;
     mutable std::mutex mutex_;
     std::map<key, entry> logs_;
+    std::vector<partition_offsets> high_watermarks_;  // per dir, as in its file; under mutex_
+    /// Held across a checkpoint write (not mutex_: file I/O must not block get()), so two
+    /// writers never share a ".tmp" file. Taken before mutex_ when both are held.
+    std::mutex checkpoint_mutex_;
     bool shut_down_ = false;
 };
 

@@ -146,5 +146,86 @@ TEST(log_manager, concurrent_get_or_create_is_safe) {
     for (int i = 0; i < 8; ++i) EXPECT_EQ(seen[i], m->get("c", i % 2));
 }
 
+TEST(log_manager, high_watermark_checkpoints_round_trip_across_two_dirs) {
+    temp_dir a, b;
+    const char* name = "replication-offset-checkpoint";
+    {
+        auto m = log_manager::open({a.path(), b.path()}, {}).value();
+        // Fewest partitions first, ties to the first dir: t-0, t-2, u-0 in a; t-1, t-3 in b.
+        for (int p = 0; p < 4; ++p) ASSERT_TRUE(m->get_or_create("t", p, {}));
+        ASSERT_TRUE(m->get_or_create("u", 0, {}));
+        ASSERT_TRUE(fs::exists(a.path() / "u-0"));
+        EXPECT_FALSE(m->checkpointed_high_watermark("t", 0));
+        // u-0 has no entry (omitted), gone-0 has no log (ignored).
+        ASSERT_TRUE(m->checkpoint_high_watermarks({{{"t", 0}, 5},
+                                                   {{"t", 1}, 7},
+                                                   {{"t", 2}, 0},
+                                                   {{"t", 3}, 12},
+                                                   {{"gone", 0}, 9}}));
+        EXPECT_EQ(read_text(a.path() / name), "0\n2\nt 0 5\nt 2 0\n");
+        EXPECT_EQ(read_text(b.path() / name), "0\n2\nt 1 7\nt 3 12\n");
+        EXPECT_EQ(m->checkpointed_high_watermark("t", 1), 7);
+        EXPECT_FALSE(m->checkpointed_high_watermark("u", 0));
+        EXPECT_FALSE(m->checkpointed_high_watermark("gone", 0));
+        ASSERT_TRUE(m->shutdown());
+        EXPECT_EQ(m->checkpoint_high_watermarks({}).error(), errc::log_closed);
+    }
+    auto m = log_manager::open({a.path(), b.path()}, {}).value();
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 0), 5);
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 1), 7);
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 2), 0);
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 3), 12);
+    EXPECT_FALSE(m->checkpointed_high_watermark("u", 0));
+    EXPECT_FALSE(m->checkpointed_high_watermark("gone", 0));
+
+    // Each checkpoint replaces the previous one; a dir left without entries gets an empty file.
+    ASSERT_TRUE(m->checkpoint_high_watermarks({{{"t", 2}, 4}, {{"u", 0}, 1}}));
+    EXPECT_EQ(read_text(a.path() / name), "0\n2\nt 2 4\nu 0 1\n");
+    EXPECT_EQ(read_text(b.path() / name), "0\n0\n");
+    EXPECT_FALSE(m->checkpointed_high_watermark("t", 0));
+    EXPECT_FALSE(m->checkpointed_high_watermark("t", 1));
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 2), 4);
+    EXPECT_EQ(m->checkpointed_high_watermark("u", 0), 1);
+}
+
+TEST(log_manager, removed_partition_forgets_its_high_watermark) {
+    temp_dir t;
+    {
+        auto m = log_manager::open({t.path()}, {}).value();
+        ASSERT_TRUE(m->get_or_create("t", 0, {}));
+        ASSERT_TRUE(m->checkpoint_high_watermarks({{{"t", 0}, 42}}));
+    }
+    auto m = log_manager::open({t.path()}, {}).value();
+    EXPECT_EQ(m->checkpointed_high_watermark("t", 0), 42);
+    ASSERT_TRUE(m->remove("t", 0));
+    EXPECT_FALSE(m->checkpointed_high_watermark("t", 0));
+    ASSERT_TRUE(m->get_or_create("t", 0, {}));  // created again: starts without one
+    EXPECT_FALSE(m->checkpointed_high_watermark("t", 0));
+}
+
+TEST(log_manager, malformed_high_watermark_checkpoint_fails_the_open) {
+    temp_dir t;
+    write_text(t.path() / "replication-offset-checkpoint", "0\n3\nt 0 1\n");
+    auto m = log_manager::open({t.path()}, {});
+    ASSERT_FALSE(m);
+    EXPECT_EQ(m.error(), errc::corrupt_checkpoint);
+}
+
+TEST(log_manager, logs_keep_their_leader_epochs_across_restart) {
+    temp_dir t;
+    {
+        auto m = log_manager::open({t.path()}, {}).value();
+        auto l = m->get_or_create("t", 0, {}).value();
+        auto b = make_batch(2);
+        ASSERT_TRUE(l->append(b, 4, 0));
+        ASSERT_TRUE(l->assign_epoch(6, l->log_end_offset()));
+        ASSERT_TRUE(l->append(b = make_batch(1), 6, 0));
+        ASSERT_TRUE(m->shutdown());
+    }
+    auto m = log_manager::open({t.path()}, {}).value();
+    EXPECT_EQ(m->get("t", 0)->leader_epochs().entries(),
+              (std::vector<epoch_entry>{{4, 0}, {6, 2}}));
+}
+
 }  // namespace
 }  // namespace storage

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,21 @@ inline void flip_byte(const fs::path& p, uint64_t position) {
     c = static_cast<char>(c ^ 0x5a);
     f.seekp(static_cast<std::streamoff>(position));
     f.write(&c, 1);
+}
+
+inline std::vector<uint8_t> read_file(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+inline std::string read_text(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f << text;
 }
 
 inline void write_file(const fs::path& p, const std::vector<uint8_t>& bytes) {
