@@ -117,7 +117,12 @@ bool application::start() {
     log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
     log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
     std::vector<std::filesystem::path> dirs(cfg_.log_dirs.begin(), cfg_.log_dirs.end());
-    auto logs = storage::log_manager::open(dirs, log_cfg);
+    // Reopened segments count their age (segment.ms) from now, not from the epoch: otherwise
+    // each one would roll at its first append after a restart.
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    auto logs = storage::log_manager::open(dirs, log_cfg, now_ms);
     if (!logs) {
         spdlog::error("cannot open log dirs: {}", logs.error().message());
         return false;
@@ -134,6 +139,15 @@ bool application::start() {
     metadata_->set_cluster_id(cluster_id.value());
     replicas_ = std::make_unique<replica_manager>(*logs_, cfg_);
     topic_store_ = std::make_unique<coordination::topic_store>(*zk_);
+    // Leaders write their ISR changes themselves (conditional on the state's zk version) and
+    // tell the controller through /isr_change_notification.
+    replicas_->start(io_.get_executor(), [this](const coordination::partition_key& key,
+                                                 const coordination::partition_state& state,
+                                                 std::function<void(std::optional<int32_t>)> done) {
+        topic_store_->update_isr(key, state, [done = std::move(done)](coordination::result<int32_t> r) {
+            done(r ? std::optional<int32_t>(r.value()) : std::nullopt);
+        });
+    });
 
     // 4. The listener opens before registration: the controller connects to it as soon as it sees
     //    our znode. Client requests wait (bounded) for the first UpdateMetadata.
@@ -348,6 +362,10 @@ void application::stop() {
                 });
             });
         });
+    }
+    // Followers stop fetching before the logs close; the last high watermarks are checkpointed.
+    if (replicas_) {
+        replicas_->stop();
     }
     if (zk_) {
         zk_->close();

@@ -48,6 +48,13 @@ struct config {
     std::optional<std::string> broker_rack;
     bool unclean_leader_election_enable = false;
     int64_t replica_lag_time_max_ms = 30000;
+    // Follower fetches (Kafka's names and defaults).
+    int32_t replica_fetch_wait_max_ms = 500;
+    int32_t replica_fetch_min_bytes = 1;
+    int32_t replica_fetch_max_bytes = 1048576;
+    int32_t replica_fetch_response_max_bytes = 10485760;
+    int32_t replica_fetch_backoff_ms = 1000;
+    int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
     int16_t offsets_topic_replication_factor = 3;
     bool auto_leader_rebalance_enable = true;
     int64_t leader_imbalance_check_interval_seconds = 300;

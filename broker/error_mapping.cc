@@ -18,6 +18,9 @@ protocol::error_code to_kafka_error(const std::error_code& ec) {
             case storage::errc::io_error: return error_code::kafka_storage_error;
             case storage::errc::invalid_argument: return error_code::invalid_request;
             case storage::errc::log_closed: return error_code::unknown_topic_or_partition;
+            case storage::errc::corrupt_checkpoint: return error_code::kafka_storage_error;
+            // A follower's fetched batches do not continue its log: its fetcher re-syncs by epoch.
+            case storage::errc::offset_mismatch: return error_code::offset_out_of_range;
             default: return error_code::unknown_server_error;
         }
     }

@@ -1,14 +1,78 @@
 #include "broker/replica_manager.h"
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 
+#include <boost/asio/post.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "storage/log_manager.h"
+#include "storage/offset_checkpoint.h"
 
 namespace broker {
+namespace asio = boost::asio;
 
-replica_manager::replica_manager(storage::log_manager& logs, const config& cfg) : logs_(logs), cfg_(cfg) {}
+namespace {
+int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+}  // namespace
+
+replica_manager::replica_manager(storage::log_manager& logs, const config& cfg)
+    : logs_(logs), cfg_(cfg), fetchers_(cfg) {}
+
+replica_manager::~replica_manager() { fetchers_.stop(); }
+
+void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
+    isr_writer_ = std::move(writer);
+    strand_.emplace(asio::make_strand(ex));
+    shrink_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    asio::post(*strand_, [this] {
+        schedule_shrink();
+        schedule_checkpoint();
+    });
+}
+
+void replica_manager::stop() {
+    stopping_ = true;
+    fetchers_.stop();
+    if (strand_) {
+        std::promise<void> cancelled;
+        asio::post(*strand_, [this, &cancelled] {
+            shrink_timer_->cancel();
+            checkpoint_timer_->cancel();
+            cancelled.set_value();
+        });
+        cancelled.get_future().wait();
+    }
+    checkpoint_high_watermarks();
+}
+
+void replica_manager::schedule_shrink() {
+    // Kafka's isr-expiration task runs at half the lag limit, so a follower is dropped between
+    // 1x and 1.5x replica.lag.time.max.ms after it stopped catching up.
+    if (stopping_) return;
+    shrink_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(cfg_.replica_lag_time_max_ms / 2, 1)));
+    shrink_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        shrink_lagging_isrs(wall_ms());
+        schedule_shrink();
+    });
+}
+
+void replica_manager::schedule_checkpoint() {
+    if (stopping_) return;
+    checkpoint_timer_->expires_after(std::chrono::milliseconds(cfg_.replica_high_watermark_checkpoint_interval_ms));
+    checkpoint_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        checkpoint_high_watermarks();
+        schedule_checkpoint();
+    });
+}
 
 std::shared_ptr<partition> replica_manager::get(const std::string& topic, int32_t index) const {
     std::shared_lock lock(mutex_);
@@ -21,10 +85,35 @@ size_t replica_manager::partition_count() const {
     return partitions_.size();
 }
 
+int32_t replica_manager::min_insync_replicas_for(const std::string& topic) const {
+    std::shared_lock lock(mutex_);
+    auto it = topic_min_isr_.find(topic);
+    return it == topic_min_isr_.end() ? cfg_.min_insync_replicas : it->second;
+}
+
+void replica_manager::set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value) {
+    std::vector<std::shared_ptr<partition>> parts;
+    {
+        std::unique_lock lock(mutex_);
+        if (value) {
+            topic_min_isr_[topic] = *value;
+        } else {
+            topic_min_isr_.erase(topic);
+        }
+        for (auto it = partitions_.lower_bound(key{topic, 0}); it != partitions_.end() && it->first.first == topic; ++it) {
+            parts.push_back(it->second);
+        }
+    }
+    const int32_t n = value.value_or(cfg_.min_insync_replicas);
+    for (auto& p : parts) {
+        p->set_min_insync_replicas(n);
+    }
+}
+
 protocol::error_code replica_manager::become_leader_or_follower(const std::string& topic, int32_t index,
-                                                                const std::vector<int32_t>& replicas,
-                                                                int32_t leader, int32_t leader_epoch) {
-    if (std::find(replicas.begin(), replicas.end(), cfg_.broker_id) == replicas.end()) {
+                                                                const leader_and_isr_state& state,
+                                                                const std::map<int32_t, leader_endpoint>& leaders) {
+    if (std::find(state.replicas.begin(), state.replicas.end(), cfg_.broker_id) == state.replicas.end()) {
         return protocol::error_code::unknown_topic_or_partition;
     }
     auto part = get(topic, index);
@@ -38,28 +127,92 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
             spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());
             return protocol::error_code::kafka_storage_error;
         }
+        const int64_t hw = logs_.checkpointed_high_watermark(topic, index).value_or(0);
         std::unique_lock lock(mutex_);
         auto& slot = partitions_[key{topic, index}];
         if (!slot) {
-            slot = std::make_shared<partition>(topic, index, log.value());
+            slot = std::make_shared<partition>(topic, index, log.value(), cfg_.broker_id, hw);
         }
         part = slot;
     }
-    bool lead = leader == cfg_.broker_id;
-    if (leader_epoch < part->leader_epoch()) {
-        spdlog::warn("{}-{}: ignoring leader epoch {} older than the current {}", topic, index, leader_epoch,
-                     part->leader_epoch());
-        return protocol::error_code::stale_controller_epoch;
+    part->set_min_insync_replicas(min_insync_replicas_for(topic));
+    const int32_t previous_epoch = part->leader_epoch();
+    switch (part->apply(state, wall_ms())) {
+        case partition::transition::stale:
+            spdlog::warn("{}-{}: ignoring leader epoch {} older than the current {}", topic, index, state.leader_epoch,
+                         previous_epoch);
+            return protocol::error_code::stale_controller_epoch;
+        case partition::transition::unchanged:
+            return protocol::error_code::none;
+        case partition::transition::leader:
+            spdlog::info("{}-{}: leader at epoch {} isr [{}]", topic, index, state.leader_epoch,
+                         fmt::join(state.isr, ","));
+            fetchers_.remove(topic, index);
+            return protocol::error_code::none;
+        case partition::transition::follower:
+            break;
     }
-    if (lead != part->is_leader() || leader_epoch != part->leader_epoch()) {
-        spdlog::info("{}-{}: {} at leader epoch {} (leader {})", topic, index, lead ? "leader" : "follower",
-                     leader_epoch, leader);
-        part->set_role(lead, leader_epoch);
+    auto leader = leaders.find(state.leader);
+    if (state.leader < 0 || leader == leaders.end()) {
+        spdlog::info("{}-{}: follower at epoch {}, no live leader", topic, index, state.leader_epoch);
+        fetchers_.remove(topic, index);
+        return protocol::error_code::none;
     }
+    spdlog::info("{}-{}: follower of {} at epoch {}", topic, index, state.leader, state.leader_epoch);
+    fetchers_.add(part, leader->second, state.leader_epoch);
     return protocol::error_code::none;
 }
 
+void replica_manager::follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset) {
+    if (auto proposed = part->record_follower_fetch(follower, fetch_offset, wall_ms())) {
+        write_isr(part, std::move(*proposed));
+    }
+}
+
+void replica_manager::shrink_lagging_isrs(int64_t now_ms) {
+    std::vector<std::shared_ptr<partition>> parts;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [k, p] : partitions_) parts.push_back(p);
+    }
+    for (auto& p : parts) {
+        if (auto proposed = p->maybe_shrink_isr(now_ms, cfg_.replica_lag_time_max_ms)) {
+            write_isr(p, std::move(*proposed));
+        }
+    }
+}
+
+void replica_manager::write_isr(const std::shared_ptr<partition>& part, coordination::partition_state proposed) {
+    if (!isr_writer_) {
+        part->isr_write_done(proposed, std::nullopt);
+        return;
+    }
+    coordination::partition_key k{part->topic(), part->index()};
+    isr_writer_(k, proposed, [part, proposed](std::optional<int32_t> version) {
+        if (!version) {
+            spdlog::warn("{}-{}: ISR change to [{}] not written (the controller changed the state first)",
+                         part->topic(), part->index(), fmt::join(proposed.isr, ","));
+        }
+        part->isr_write_done(proposed, version);
+    });
+}
+
+void replica_manager::checkpoint_high_watermarks() {
+    storage::partition_offsets hw;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [k, p] : partitions_) {
+            int64_t v = p->high_watermark();
+            if (v >= 0) hw[k] = v;
+        }
+    }
+    if (auto r = logs_.checkpoint_high_watermarks(hw); !r) {
+        spdlog::error("cannot write the high-watermark checkpoint: {}", r.error().message());
+    }
+}
+
 protocol::error_code replica_manager::stop_replica(const std::string& topic, int32_t index, bool delete_log) {
+    fetchers_.remove(topic, index);
     std::shared_ptr<partition> part;
     {
         std::unique_lock lock(mutex_);

@@ -1,14 +1,24 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "broker/config.h"
 #include "broker/partition.h"
+#include "broker/replica_fetcher.h"
+#include "coordination/znodes.h"
 #include "protocol/errors.h"
 
 namespace storage {
@@ -17,43 +27,86 @@ class log_manager;
 
 namespace broker {
 
-/// The only gateway from request handlers to partition logs (as in Kafka's ReplicaManager).
-/// Owned by the application. Lookups (`get`) run on any io thread under a shared lock; `apply`
-/// runs on the metadata strand whenever ZooKeeper's view of the cluster changes.
+/// The only gateway from request handlers to partition logs (as in Kafka's ReplicaManager): hosts
+/// the local replicas, applies the controller's LeaderAndIsr / StopReplica, runs the follower
+/// fetchers, shrinks ISRs of lagging followers (every replica.lag.time.max.ms / 2), and
+/// checkpoints high watermarks (replica.high.watermark.checkpoint.interval.ms).
+/// Owned by the application. Lookups (`get`) run on any io thread under a shared lock.
 class replica_manager {
 public:
+    /// Writes a leader's ISR change to ZooKeeper (coordination::topic_store::update_isr in the
+    /// broker); `done` gets the state's new zk version, or nullopt if the write failed. May
+    /// complete on any thread.
+    using isr_writer = std::function<void(const coordination::partition_key&, const coordination::partition_state&,
+                                          std::function<void(std::optional<int32_t>)> done)>;
+
     replica_manager(storage::log_manager& logs, const config& cfg);
+    ~replica_manager();
     replica_manager(const replica_manager&) = delete;
     replica_manager& operator=(const replica_manager&) = delete;
+
+    /// Starts the periodic ISR-shrink and high-watermark checkpoint tasks on `ex`. Without a
+    /// writer (unit tests) ISRs never change here.
+    void start(boost::asio::any_io_executor ex, isr_writer writer);
+    /// Stops the follower fetchers and periodic tasks and writes a last high-watermark checkpoint.
+    /// Call before the log_manager shuts down.
+    void stop();
 
     /// The partition if this broker hosts a replica of it, else null.
     std::shared_ptr<partition> get(const std::string& topic, int32_t index) const;
 
     /// LeaderAndIsr for one partition (the controller's decision): opens or creates the log if
-    /// this broker is a replica, then takes the leader or follower role at the given leader epoch.
-    /// A leader epoch older than the one already applied is refused (STALE_CONTROLLER_EPOCH, as
-    /// Kafka answers a stale request); the same epoch again is accepted (controller resends).
+    /// this broker is a replica, then takes the leader role (and stops fetching it) or the
+    /// follower role (and fetches it from the leader, found in `leaders`). A leader epoch older
+    /// than the one applied is refused with STALE_CONTROLLER_EPOCH (as Kafka answers a stale
+    /// request); the same epoch again is accepted and changes nothing (controller resends).
     protocol::error_code become_leader_or_follower(const std::string& topic, int32_t index,
-                                                   const std::vector<int32_t>& replicas, int32_t leader,
-                                                   int32_t leader_epoch);
+                                                   const leader_and_isr_state& state,
+                                                   const std::map<int32_t, leader_endpoint>& leaders);
+
+    /// A topic's min.insync.replicas override (from /config/topics/<t>); nullopt: the broker's.
+    void set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value);
+
+    /// A follower's Fetch reached a partition we lead: tracks its position; a resulting ISR
+    /// expansion is written to ZooKeeper.
+    void follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset);
 
     /// StopReplica: the replica leaves this broker; with `delete_log` its directory is deleted.
     /// Unknown partitions are fine (deletion is idempotent: the controller may resend).
     protocol::error_code stop_replica(const std::string& topic, int32_t index, bool delete_log);
 
+    /// One round of the ISR-shrink task (what the timer runs; tests call it directly).
+    void shrink_lagging_isrs(int64_t now_ms);
+    /// Writes every partition's high watermark to its log dir's replication-offset-checkpoint.
+    void checkpoint_high_watermarks();
+
     /// Partitions on disk that no LeaderAndIsr has claimed (reported after start-up, never deleted).
     std::vector<std::pair<std::string, int32_t>> unclaimed_logs() const;
 
     size_t partition_count() const;
+    replica_fetcher_manager& fetchers() { return fetchers_; }
 
 private:
     using key = std::pair<std::string, int32_t>;
 
+    void write_isr(const std::shared_ptr<partition>& part, coordination::partition_state proposed);
+    void schedule_shrink();
+    void schedule_checkpoint();
+    int32_t min_insync_replicas_for(const std::string& topic) const;
+
     storage::log_manager& logs_;
     const config& cfg_;
+    replica_fetcher_manager fetchers_;
+    isr_writer isr_writer_;
+    // Both timers live on one strand; stop() cancels them there.
+    std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
+    std::atomic<bool> stopping_{false};
+    std::unique_ptr<boost::asio::steady_timer> shrink_timer_;
+    std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
 
-    mutable std::shared_mutex mutex_;  // guards partitions_
+    mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_
     std::map<key, std::shared_ptr<partition>> partitions_;
+    std::map<std::string, int32_t> topic_min_isr_;
 };
 
 }  // namespace broker

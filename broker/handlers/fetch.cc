@@ -17,8 +17,11 @@ using response = protocol::fetch_response;
 // Reads every requested partition once. Returns the number of record bytes gathered.
 // KIP-74: the first partition with data returns at least one whole batch even above max_bytes;
 // after that, partitions get data only while the response stays under max_bytes.
+// A follower's fetch (replica_id >= 0) reads up to the log end and, on the first pass only,
+// reports the follower's position to the partition (its fetch offset says what it has).
 size_t read_all(replica_manager& replicas, const protocol::fetch_request& req, response& resp,
-                std::vector<std::shared_ptr<partition>>& touched) {
+                std::vector<std::shared_ptr<partition>>& touched, bool first_pass) {
+    const bool follower = req.replica_id >= 0;
     size_t total = 0;
     const auto max_bytes = static_cast<size_t>(std::max<int32_t>(req.max_bytes, 0));
     resp.responses.clear();
@@ -55,7 +58,11 @@ size_t read_all(replica_manager& replicas, const protocol::fetch_request& req, r
                 pr.records = protocol::record_set::view({});
                 continue;
             }
-            auto r = part->read(fp.fetch_offset, budget == 0 ? 1 : budget);
+            if (follower && first_pass) {
+                replicas.follower_fetched(part, req.replica_id, fp.fetch_offset);
+            }
+            auto r = part->read(fp.fetch_offset, budget == 0 ? 1 : budget,
+                                follower ? reader_kind::follower : reader_kind::consumer, fp.current_leader_epoch);
             pr.error_code = static_cast<int16_t>(r.error);
             pr.high_watermark = r.high_watermark;
             // No transactions yet: the last stable offset is the high watermark.
@@ -81,9 +88,11 @@ asio::awaitable<dispatch_result> handlers::fetch(const protocol::request_header&
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
     const size_t min_bytes = static_cast<size_t>(std::max(req.min_bytes, 0));
 
-    size_t bytes = read_all(ctx_.replicas, req, resp, touched);
-    // Long poll: park until an append to one of the partitions, or the deadline. Registration
-    // happens before the re-read, so an append between read and wait is never missed.
+    size_t bytes = read_all(ctx_.replicas, req, resp, touched, true);
+    // Long poll: park until one of the partitions has more to give (an append for a follower, a
+    // high-watermark move for a consumer), or the deadline. Registration happens before the
+    // re-read, so a change between read and wait is never missed.
+    const wake_on wake = req.replica_id >= 0 ? wake_on::append : wake_on::high_watermark;
     while (min_bytes > 0 && bytes < min_bytes && std::chrono::steady_clock::now() < deadline) {
         bool any_error = std::any_of(resp.responses.begin(), resp.responses.end(), [](const auto& t) {
             return std::any_of(t.partitions.begin(), t.partitions.end(),
@@ -94,9 +103,9 @@ asio::awaitable<dispatch_result> handlers::fetch(const protocol::request_header&
         }
         auto waiter = std::make_shared<fetch_waiter>(co_await asio::this_coro::executor);
         for (auto& p : touched) {
-            p->add_waiter(waiter);
+            p->add_waiter(waiter, wake);
         }
-        bytes = read_all(ctx_.replicas, req, resp, touched);
+        bytes = read_all(ctx_.replicas, req, resp, touched, false);
         if (bytes >= min_bytes) {
             break;
         }
@@ -105,7 +114,7 @@ asio::awaitable<dispatch_result> handlers::fetch(const protocol::request_header&
             boost::system::error_code ec;
             co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
-        bytes = read_all(ctx_.replicas, req, resp, touched);
+        bytes = read_all(ctx_.replicas, req, resp, touched, false);
     }
     resp.encode(out, h.api_version);
     co_return dispatch_result::respond;

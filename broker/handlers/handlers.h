@@ -74,6 +74,8 @@ public:
                                                     protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> fetch(const protocol::request_header&, protocol::wire::reader&,
                                                   protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> offset_for_leader_epoch(const protocol::request_header&,
+                                                                    protocol::wire::reader&, protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> list_offsets(const protocol::request_header&, protocol::wire::reader&,
                                                          protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> create_topics(const protocol::request_header&, protocol::wire::reader&,

@@ -2,12 +2,17 @@
 // controller ControlledShutdown. Every controller request carries the controller epoch; one from
 // an older controller than the newest this broker has seen is refused with STALE_CONTROLLER_EPOCH
 // (a deposed controller that has not noticed yet must not move leaders).
+#include <map>
+#include <mutex>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
 #include "broker/replica_manager.h"
+#include "coordination/topic_store.h"
 #include "protocol/errors.h"
 #include "protocol/messages/controlled_shutdown.h"
 #include "protocol/messages/leader_and_isr.h"
@@ -42,14 +47,70 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
         resp.encode(out, h.api_version);
         co_return dispatch_result::respond;
     }
+    // A topic's min.insync.replicas override is read from /config/topics/<t> before its
+    // partitions take their roles, so an acks=all produce never sees the broker default for a
+    // topic that has its own (LeaderAndIsr is control-plane traffic; the data path never waits
+    // on ZooKeeper). Overrides changed later take effect at the topic's next LeaderAndIsr.
+    std::set<std::string> topics;
+    for (const auto& p : req.ungrouped_partition_states) topics.insert(p.topic_name);
+    for (const auto& t : req.topic_states) topics.insert(t.topic_name);
+    using configs_result = std::map<std::string, coordination::result<std::map<std::string, std::string>>>;
+    completion_starter<configs_result> read_configs = [this, &topics](std::function<void(configs_result)> done) {
+        struct gather {
+            std::mutex m;
+            size_t left;
+            configs_result out;
+            std::function<void(configs_result)> done;
+        };
+        auto g = std::make_shared<gather>();
+        g->left = topics.size();
+        g->done = std::move(done);
+        if (g->left == 0) {
+            g->done({});
+            return;
+        }
+        for (const auto& topic : topics) {
+            ctx_.topics.get_config(topic, [g, topic](coordination::result<std::map<std::string, std::string>> r) {
+                std::lock_guard lock(g->m);
+                g->out.emplace(topic, std::move(r));
+                if (--g->left == 0) g->done(std::move(g->out));
+            });
+        }
+    };
+    configs_result configs = co_await await_completion<configs_result>(read_configs);
+    for (const auto& [topic, r] : configs) {
+        std::optional<int32_t> min_isr;
+        if (!r) {
+            spdlog::warn("cannot read the config of topic {}: {}; using the broker's min.insync.replicas", topic,
+                         r.error().message());
+        } else if (auto it = r.value().find("min.insync.replicas"); it != r.value().end()) {
+            try {
+                min_isr = std::max(1, std::stoi(it->second));
+            } catch (const std::exception&) {
+                spdlog::warn("topic {}: invalid min.insync.replicas '{}' ignored", topic, it->second);
+            }
+        }
+        ctx_.replicas.set_topic_min_insync_replicas(topic, min_isr);
+    }
+
+    std::map<int32_t, leader_endpoint> leaders;
+    for (const auto& l : req.live_leaders) {
+        leaders[l.broker_id] = leader_endpoint{l.broker_id, l.host_name, static_cast<uint16_t>(l.port)};
+    }
     // v0-1 list partitions flat; v2+ group them by topic (the topic name then lives on the group).
     auto apply = [&](const std::string& topic,
                      const protocol::leader_and_isr_request::leader_and_isr_partition_state& p) {
         auto& e = resp.partition_errors.emplace_back();
         e.topic_name = topic;
         e.partition_index = p.partition_index;
-        e.error_code = protocol::to_wire(
-            ctx_.replicas.become_leader_or_follower(topic, p.partition_index, p.replicas, p.leader, p.leader_epoch));
+        leader_and_isr_state st;
+        st.leader = p.leader;
+        st.leader_epoch = p.leader_epoch;
+        st.isr = p.isr;
+        st.replicas = p.replicas;
+        st.zk_version = p.zk_version;
+        st.controller_epoch = p.controller_epoch;
+        e.error_code = protocol::to_wire(ctx_.replicas.become_leader_or_follower(topic, p.partition_index, st, leaders));
     };
     for (const auto& p : req.ungrouped_partition_states) {
         apply(p.topic_name, p);

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <chrono>
+
 #include "broker/handlers/handlers.h"
 #include "broker/metrics.h"
 #include "broker/replica_manager.h"
@@ -12,6 +15,16 @@ asio::awaitable<dispatch_result> handlers::produce(const protocol::request_heade
                                                    protocol::wire::writer& out) {
     protocol::produce_request req;
     req.decode(in, h.api_version);
+
+    // An acks=all append is acknowledged once the high watermark passes it (every ISR member has
+    // it); until then the request is parked here, woken by high-watermark moves, ISR changes and
+    // leadership changes, or answered REQUEST_TIMED_OUT at its timeout.
+    struct pending {
+        protocol::produce_response::topic_produce_response::partition_produce_response* response;
+        std::shared_ptr<partition> part;
+        int64_t required_offset;
+    };
+    std::vector<pending> waiting;
 
     const bool acks_valid = req.acks == 0 || req.acks == 1 || req.acks == -1;
     protocol::produce_response resp;
@@ -46,20 +59,49 @@ asio::awaitable<dispatch_result> handlers::produce(const protocol::request_heade
             // The records are a view into this connection's read buffer, which it owns and lets us
             // rewrite: offsets and leader epoch are assigned in place, the bytes are stored as they are.
             std::span<uint8_t> writable(const_cast<uint8_t*>(bytes.data()), bytes.size());
-            auto r = part->append(writable, ctx_.cfg.message_max_bytes);
+            auto r = part->append(writable, ctx_.cfg.message_max_bytes, req.acks);
             pr.error_code = static_cast<int16_t>(r.error);
             pr.base_offset = r.base_offset;
             pr.log_start_offset = r.log_start_offset;
             if (r.error == error_code::none) {
                 ctx_.metrics.produced_batches++;
                 ctx_.metrics.produced_bytes += bytes.size();
+                if (req.acks == -1) {
+                    waiting.push_back(pending{&pr, part, r.last_offset + 1});
+                }
             }
         }
     }
-    // Until replication lands the leader is the whole ISR, so acks=all completes once the leader
-    // has appended (min.insync.replicas is checked by the replication work).
     if (req.acks == 0) {
         co_return dispatch_result::no_response;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.timeout_ms, 0));
+    while (!waiting.empty()) {
+        // Register before checking, so a high-watermark move between check and wait is not missed.
+        auto waiter = std::make_shared<fetch_waiter>(co_await asio::this_coro::executor);
+        for (auto& w : waiting) {
+            w.part->add_waiter(waiter, wake_on::high_watermark);
+        }
+        std::erase_if(waiting, [](pending& w) {
+            auto status = w.part->acks_all_status(w.required_offset);
+            if (!status) return false;
+            w.response->error_code = static_cast<int16_t>(*status);
+            if (*status != error_code::none) w.response->base_offset = -1;
+            return true;
+        });
+        if (waiting.empty()) break;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            for (auto& w : waiting) {
+                w.response->error_code = static_cast<int16_t>(error_code::request_timed_out);
+                w.response->base_offset = -1;
+            }
+            break;
+        }
+        waiter->timer.expires_at(deadline);
+        if (!waiter->notified) {
+            boost::system::error_code ec;
+            co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
     }
     resp.encode(out, h.api_version);
     co_return dispatch_result::respond;

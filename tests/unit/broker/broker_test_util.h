@@ -229,8 +229,13 @@ protected:
                     continue;
                 }
                 hosted.emplace(name, index);
-                replicas_->become_leader_or_follower(name, index, p.replicas, p.state ? p.state->leader : -1,
-                                                     p.state ? p.state->leader_epoch : 0);
+                broker::leader_and_isr_state st;
+                st.leader = p.state ? p.state->leader : -1;
+                st.leader_epoch = p.state ? p.state->leader_epoch : 0;
+                st.isr = p.state ? p.state->isr : std::vector<int32_t>{};
+                st.replicas = p.replicas;
+                st.zk_version = p.state ? p.state->zk_version : -1;
+                replicas_->become_leader_or_follower(name, index, st, {});
             }
         }
         for (const auto& old : hosted_) {

@@ -116,8 +116,8 @@ TEST_F(replica_manager_test, removed_topic_loses_its_log_directory) {
     // A partition object still held after deletion is detached, never touches the freed log.
     ASSERT_NE(held, nullptr);
     auto batch = make_batch(1);
-    EXPECT_EQ(held->append(batch, 1 << 20).error, protocol::error_code::unknown_topic_or_partition);
-    EXPECT_EQ(held->read(0, 100).error, protocol::error_code::unknown_topic_or_partition);
+    EXPECT_EQ(held->append(batch, 1 << 20, 1).error, protocol::error_code::unknown_topic_or_partition);
+    EXPECT_EQ(held->read(0, 100, broker::reader_kind::consumer).error, protocol::error_code::unknown_topic_or_partition);
     EXPECT_FALSE(held->is_leader());
     EXPECT_EQ(held->high_watermark(), -1);
 
@@ -168,6 +168,12 @@ TEST_F(replica_manager_test, role_follows_partition_state) {
     auto r = produce("t", 0, make_batch(2));
     EXPECT_EQ(r.error_code, 0);
     EXPECT_EQ(r.base_offset, 0);
+    // Broker 2 is in the ISR and has not fetched: nothing is committed, consumers see nothing.
+    EXPECT_EQ(part->high_watermark(), 0);
+    EXPECT_TRUE(fetch("t", 0, 0).records.to_bytes().empty());
+    // Its fetch from offset 2 says it has both records: the high watermark moves to 2.
+    replicas_->follower_fetched(part, 2, 2);
+    EXPECT_EQ(part->high_watermark(), 2);
     auto f = fetch("t", 0, 0);
     EXPECT_EQ(f.error_code, 0);
     auto bytes = f.records.to_bytes();
