@@ -334,14 +334,20 @@ int main(int argc, char** argv) {
             std::printf("broker %d: %s (log %s)\n", id, brokers.back()->bootstrap().c_str(),
                         brokers.back()->log_path().c_str());
         }
+        auto reader = zk.reader();
+        // Listeners open before the brokers register: create the topic once all three are.
+        auto deadline = clock_type::now() + 30s;
+        while (reader.cluster(chroot).brokers.size() != 3) {
+            if (clock_type::now() > deadline) throw bench_error("3 brokers did not register within 30 s");
+            std::this_thread::sleep_for(100ms);
+        }
         auto r = test_support::run_command(
             {test_support::brook_topics_binary(), "--bootstrap-server", bootstrap, "--create", "--topic", topic,
              "--partitions", std::to_string(o.partitions), "--replication-factor", "3", "--config",
              "min.insync.replicas=2"},
             60s);
         if (!r.status.success()) throw bench_error("brook-topics --create: " + r.describe());
-        auto reader = zk.reader();
-        auto deadline = clock_type::now() + 60s;
+        deadline = clock_type::now() + 60s;
         while (true) {
             auto v = reader.cluster(chroot, {topic});
             auto parts = v.topic_partitions(topic);

@@ -15,6 +15,7 @@
 namespace integration {
 
 using namespace test_support;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -338,6 +339,10 @@ void replication_test::TearDown() {
 void replication_test::start_cluster(int n, const std::map<std::string, std::string>& properties) {
     broker_count_ = n;
     start_brokers(n, properties);
+    // A broker's listener opens before it registers, so a topic created right away could be
+    // placed on fewer than n brokers (or refused: replication factor above the live brokers).
+    wait_for({}, [&](const cluster_view& v) { return static_cast<int>(v.brokers.size()) == n; }, 15s,
+             std::to_string(n) + " brokers registered");
 }
 
 cluster_view replication_test::create_replicated_topic(const std::string& topic, int partitions, int replication,

@@ -128,7 +128,8 @@ protected:
     void TearDown() override;
 
     /// Starts brokers 1..n (failover_test::start_brokers: 4 s session timeout unless
-    /// `properties` say otherwise) and remembers n for the per-broker helpers below.
+    /// `properties` say otherwise), waits until all n are registered in ZooKeeper, and remembers
+    /// n for the per-broker helpers below.
     void start_cluster(int n, const std::map<std::string, std::string>& properties = {});
 
     /// brook-topics --create with `--config k=v` entries, then waits until every partition has a
