@@ -345,6 +345,9 @@ void application::on_session_expired() {
 
 void application::stop() {
     stopping_ = true;
+    if (replicas_) {
+        replicas_->begin_shutdown();
+    }
     if (registered_ && cfg_.controlled_shutdown_enable) {
         request_controlled_shutdown();
     }

@@ -37,6 +37,11 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
     });
 }
 
+void replica_manager::begin_shutdown() {
+    shutting_down_ = true;
+    fetchers_.stop();
+}
+
 void replica_manager::stop() {
     stopping_ = true;
     fetchers_.stop();
@@ -159,7 +164,9 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
         return protocol::error_code::none;
     }
     spdlog::info("{}-{}: follower of {} at epoch {}", topic, index, state.leader, state.leader_epoch);
-    fetchers_.add(part, leader->second, state.leader_epoch);
+    if (!shutting_down_) {
+        fetchers_.add(part, leader->second, state.leader_epoch);
+    }
     return protocol::error_code::none;
 }
 

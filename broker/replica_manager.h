@@ -48,6 +48,10 @@ public:
     /// Starts the periodic ISR-shrink and high-watermark checkpoint tasks on `ex`. Without a
     /// writer (unit tests) ISRs never change here.
     void start(boost::asio::any_io_executor ex, isr_writer writer);
+    /// The broker is going away (before its controlled shutdown): follower fetching stops for
+    /// good, so no leader re-admits this broker to an ISR the controller is taking it out of
+    /// (Kafka fences shutting-down brokers from the ISR for the same reason, KIP-841).
+    void begin_shutdown();
     /// Stops the follower fetchers and periodic tasks and writes a last high-watermark checkpoint.
     /// Call before the log_manager shuts down.
     void stop();
@@ -101,6 +105,7 @@ private:
     // Both timers live on one strand; stop() cancels them there.
     std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> shutting_down_{false};  // begin_shutdown() ran: no new follower fetches
     std::unique_ptr<boost::asio::steady_timer> shrink_timer_;
     std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
 
