@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "broker/clock.h"
 #include "broker/controller_channel.h"
 #include "broker/controller_requests.h"
 #include "broker/handlers/handlers.h"
@@ -119,10 +120,7 @@ bool application::start() {
     std::vector<std::filesystem::path> dirs(cfg_.log_dirs.begin(), cfg_.log_dirs.end());
     // Reopened segments count their age (segment.ms) from now, not from the epoch: otherwise
     // each one would roll at its first append after a restart.
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    auto logs = storage::log_manager::open(dirs, log_cfg, now_ms);
+    auto logs = storage::log_manager::open(dirs, log_cfg, wall_clock_ms());
     if (!logs) {
         spdlog::error("cannot open log dirs: {}", logs.error().message());
         return false;

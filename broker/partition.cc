@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "broker/clock.h"
 #include "broker/error_mapping.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log.h"
@@ -15,10 +16,6 @@ namespace broker {
 using protocol::error_code;
 
 namespace {
-int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 }  // namespace
 
@@ -123,7 +120,7 @@ append_outcome partition::append(std::span<uint8_t> batches, int32_t max_message
         out.error = error_code::not_enough_replicas;
         return out;
     }
-    auto r = log_->append(batches, leader_epoch_, wall_ms());
+    auto r = log_->append(batches, leader_epoch_, wall_clock_ms());
     if (!r) {
         out.error = to_kafka_error(r.error());
         return out;

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/clock.h"
 #include "broker/partition.h"
 #include "protocol/client/client.h"
 #include "protocol/errors.h"
@@ -17,10 +18,6 @@ namespace broker {
 using protocol::error_code;
 
 namespace {
-int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 constexpr int16_t fetch_version = 11;
 constexpr int16_t offset_for_leader_epoch_version = 3;
 }  // namespace
@@ -281,7 +278,7 @@ bool replica_fetcher_manager::fetcher::fetch(protocol::client::connection& conn,
         spdlog::warn("replica fetcher: Fetch from leader {} failed: {}", leader_.id, resp.error().message());
         return false;
     }
-    const int64_t now = wall_ms();
+    const int64_t now = wall_clock_ms();
     for (const auto& t : resp.value().responses) {
         for (const auto& p : t.partitions) {
             key k{t.topic, p.partition_index};

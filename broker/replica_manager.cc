@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "broker/clock.h"
 #include "storage/log_manager.h"
 #include "storage/offset_checkpoint.h"
 
@@ -15,10 +16,6 @@ namespace broker {
 namespace asio = boost::asio;
 
 namespace {
-int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 }  // namespace
 
 replica_manager::replica_manager(storage::log_manager& logs, const config& cfg)
@@ -64,7 +61,7 @@ void replica_manager::schedule_shrink() {
     shrink_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(cfg_.replica_lag_time_max_ms / 2, 1)));
     shrink_timer_->async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
-        shrink_lagging_isrs(wall_ms());
+        shrink_lagging_isrs(wall_clock_ms());
         schedule_shrink();
     });
 }
@@ -142,7 +139,7 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
     }
     part->set_min_insync_replicas(min_insync_replicas_for(topic));
     const int32_t previous_epoch = part->leader_epoch();
-    switch (part->apply(state, wall_ms())) {
+    switch (part->apply(state, wall_clock_ms())) {
         case partition::transition::stale:
             spdlog::warn("{}-{}: ignoring leader epoch {} older than the current {}", topic, index, state.leader_epoch,
                          previous_epoch);
@@ -171,7 +168,7 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
 }
 
 void replica_manager::follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset) {
-    if (auto proposed = part->record_follower_fetch(follower, fetch_offset, wall_ms())) {
+    if (auto proposed = part->record_follower_fetch(follower, fetch_offset, wall_clock_ms())) {
         write_isr(part, std::move(*proposed));
     }
 }
