@@ -27,7 +27,9 @@ struct api_info {
 /// ControlledShutdown starts at v1: v0's request header has no client id (not our header codec).
 /// OffsetForLeaderEpoch (23) is what followers (KIP-101 truncation) and consumers since Kafka 2.1
 /// (KIP-320, after a leader change) send; none of kafka-python's probe keys, so no inference moves.
-inline constexpr std::array<api_info, 13> api_table = {{
+/// InitProducerId (22) v0 is librdkafka's gate for idempotence (a broker without it is "< 0.11");
+/// KafkaJS sends it to the controller, kafka-python never. v2+ is flexible and not served.
+inline constexpr std::array<api_info, 14> api_table = {{
     {0, "Produce", 3, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
@@ -39,6 +41,7 @@ inline constexpr std::array<api_info, 13> api_table = {{
     {18, "ApiVersions", 0, 2, 3},
     {19, "CreateTopics", 0, 4, 5},
     {20, "DeleteTopics", 0, 3, 4},
+    {22, "InitProducerId", 0, 1, 2},
     {23, "OffsetForLeaderEpoch", 0, 3, 4},
     {37, "CreatePartitions", 0, 1, 2},
 }};

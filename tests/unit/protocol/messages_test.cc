@@ -133,7 +133,14 @@ TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(offset_for_leader_epoch_api::first_flexible, 4);
     EXPECT_EQ(offset_for_leader_epoch_request::api_key, 23);
     EXPECT_EQ(offset_for_leader_epoch_response::api_key, 23);
-    EXPECT_EQ(std::tuple_size_v<all_apis>, 13u);
+    EXPECT_EQ(init_producer_id_api::key, 22);
+    EXPECT_EQ(init_producer_id_api::name, "InitProducerId");
+    EXPECT_EQ(init_producer_id_api::min_version, 0);
+    EXPECT_EQ(init_producer_id_api::max_version, 1);
+    EXPECT_EQ(init_producer_id_api::first_flexible, 2);
+    EXPECT_EQ(init_producer_id_request::api_key, 22);
+    EXPECT_EQ(init_producer_id_response::api_key, 22);
+    EXPECT_EQ(std::tuple_size_v<all_apis>, 14u);
 }
 
 TEST(messages, schema_defaults_become_initialisers) {
@@ -731,4 +738,78 @@ TEST(messages, offset_for_leader_epoch_defaults) {
     offset_for_leader_epoch_response::offset_for_leader_topic_result::offset_for_leader_partition_result p;
     EXPECT_EQ(p.leader_epoch, -1);  // UNDEFINED_EPOCH
     EXPECT_EQ(p.end_offset, -1);    // UNDEFINED_EPOCH_OFFSET
+}
+
+// ---- InitProducerId (key 22): literal bytes from Kafka's layout (InitProducerIdRequest.json /
+// Response.json, non-flexible v0-1: int16-length strings, -1 length for null).
+
+TEST(messages, init_producer_id_request_v0_v1_known_bytes) {
+    // Idempotent producer (librdkafka, KafkaJS): null transactional id.
+    init_producer_id_request idem;
+    idem.transaction_timeout_ms = 60000;  // 0x0000ea60
+    auto want = bytes_of({0xff, 0xff,               // transactional_id: null (length -1)
+                          0x00, 0x00, 0xea, 0x60}); // transaction_timeout_ms 60000
+    expect_layout(idem, 0, want);
+    expect_layout(idem, 1, want);  // v1 is v0
+    auto d = decode_message<init_producer_id_request>(want, 1);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().transactional_id, std::nullopt);
+    EXPECT_EQ(d.value().transaction_timeout_ms, 60000);
+
+    // Transactional producer: the id as an int16-length string.
+    init_producer_id_request txn;
+    txn.transactional_id = "tx-1";
+    txn.transaction_timeout_ms = 0x01020304;
+    auto t = bytes_of({0x00, 0x04, 't', 'x', '-', '1', 0x01, 0x02, 0x03, 0x04});
+    expect_layout(txn, 0, t);
+    expect_layout(txn, 1, t);
+    auto dt = decode_message<init_producer_id_request>(t, 0);
+    ASSERT_TRUE(dt);
+    EXPECT_EQ(dt.value().transactional_id, std::optional<std::string>("tx-1"));
+
+    // An empty id is not null: length 0.
+    init_producer_id_request empty;
+    empty.transactional_id = "";
+    EXPECT_EQ(encode(empty, 0), bytes_of({0, 0, 0, 0, 0, 0}));
+
+    // Flexible v2 (compact strings, tagged fields) is not ours: rejected, not misread as v1.
+    EXPECT_FALSE(decode_message<init_producer_id_request>(want, 2));
+}
+
+TEST(messages, init_producer_id_response_v0_v1_known_bytes) {
+    init_producer_id_response r;
+    r.throttle_time_ms = 0x0a0b;
+    r.error_code = 0;
+    r.producer_id = 0x0102030405LL;
+    r.producer_epoch = 0;
+    auto ok = bytes_of({0, 0, 0x0a, 0x0b,                  // throttle_time_ms
+                        0, 0,                              // error_code NONE
+                        0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05,  // producer_id
+                        0, 0});                            // producer_epoch 0
+    expect_layout(r, 0, ok);
+    expect_layout(r, 1, ok);
+
+    // An error leaves id and epoch at their defaults (-1): COORDINATOR_NOT_AVAILABLE (15).
+    init_producer_id_response err;
+    err.error_code = 15;
+    auto e = bytes_of({0, 0, 0, 0, 0, 15,
+                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                       0xff, 0xff});
+    expect_layout(err, 1, e);
+    auto d = decode_message<init_producer_id_response>(ok, 0);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().producer_id, 0x0102030405LL);
+    EXPECT_EQ(d.value().producer_epoch, 0);
+    EXPECT_EQ(d.value().throttle_time_ms, 0x0a0b);
+    EXPECT_FALSE(decode_message<init_producer_id_response>(ok, 2));
+}
+
+TEST(messages, init_producer_id_defaults) {
+    init_producer_id_request req;
+    EXPECT_EQ(req.transactional_id, std::nullopt);  // default: an idempotent producer
+    EXPECT_EQ(req.transaction_timeout_ms, 0);
+    init_producer_id_response resp;
+    EXPECT_EQ(resp.producer_id, -1);
+    EXPECT_EQ(resp.producer_epoch, -1);
+    EXPECT_EQ(resp.error_code, 0);
 }

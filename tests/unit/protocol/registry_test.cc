@@ -29,8 +29,8 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
                                 {4, 0, 3, "LeaderAndIsr"},    {5, 0, 1, "StopReplica"},
                                 {6, 0, 5, "UpdateMetadata"},  {7, 1, 2, "ControlledShutdown"},
                                 {18, 0, 2, "ApiVersions"},    {19, 0, 4, "CreateTopics"},
-                                {20, 0, 3, "DeleteTopics"},   {23, 0, 3, "OffsetForLeaderEpoch"},
-                                {37, 0, 1, "CreatePartitions"}};
+                                {20, 0, 3, "DeleteTopics"},   {22, 0, 1, "InitProducerId"},
+                                {23, 0, 3, "OffsetForLeaderEpoch"}, {37, 0, 1, "CreatePartitions"}};
     ASSERT_EQ(supported_apis().size(), want.size());
     for (const auto& w : want) {
         const api_info* a = find_api(w.key);
@@ -48,7 +48,7 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
     EXPECT_EQ(find_api(1000), nullptr);
     EXPECT_FALSE(is_supported(18, 3));  // decodable, not advertised
     EXPECT_FALSE(is_supported(7, 0));   // ControlledShutdown v0: header without client id
-    EXPECT_EQ(find_api(22), nullptr);
+    EXPECT_EQ(find_api(21), nullptr);
     EXPECT_EQ(find_api(24), nullptr);
     EXPECT_EQ(find_api(36), nullptr);
     EXPECT_EQ(find_api(38), nullptr);
@@ -86,6 +86,11 @@ TEST(api_registry, flexible_versions_and_header_versions) {
     EXPECT_TRUE(is_flexible(23, 4));  // Kafka's first flexible version, above what we serve
     EXPECT_EQ(request_header_version(23, 3), 1);
     EXPECT_EQ(response_header_version(23, 3), 0);
+    EXPECT_FALSE(is_flexible(22, 1));
+    EXPECT_TRUE(is_flexible(22, 2));  // InitProducerId v2 is flexible in Kafka; we serve 0-1
+    EXPECT_EQ(request_header_version(22, 1), 1);
+    EXPECT_EQ(response_header_version(22, 1), 0);
+    EXPECT_EQ(request_header_version(22, 2), 2);
     EXPECT_EQ(request_header_version(4, 3), 1);
     EXPECT_EQ(response_header_version(6, 5), 0);
 
@@ -223,10 +228,13 @@ TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
         EXPECT_EQ(d.value().api_keys[8].max_version, 2);
         EXPECT_EQ(d.value().api_keys[7].api_key, 7);  // ControlledShutdown 1-2
         EXPECT_EQ(d.value().api_keys[7].min_version, 1);
-        EXPECT_EQ(d.value().api_keys[11].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 20 and 37
+        EXPECT_EQ(d.value().api_keys[11].api_key, 22);  // InitProducerId 0-1, between 20 and 23
         EXPECT_EQ(d.value().api_keys[11].min_version, 0);
-        EXPECT_EQ(d.value().api_keys[11].max_version, 3);
-        EXPECT_EQ(d.value().api_keys[12].api_key, 37);
+        EXPECT_EQ(d.value().api_keys[11].max_version, 1);
+        EXPECT_EQ(d.value().api_keys[12].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
+        EXPECT_EQ(d.value().api_keys[12].min_version, 0);
+        EXPECT_EQ(d.value().api_keys[12].max_version, 3);
+        EXPECT_EQ(d.value().api_keys[13].api_key, 37);
     }
 }
 
