@@ -36,6 +36,13 @@ std::optional<int32_t> parse_i32(std::string_view s) {
     return v;
 }
 
+std::optional<int64_t> parse_i64(std::string_view s) {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+}
+
 std::optional<std::vector<int32_t>> get_i32_array(const json& j) {
     if (!j.is_array()) return std::nullopt;
     std::vector<int32_t> out;
@@ -63,6 +70,7 @@ const std::vector<std::string>& persistent_paths() {
         std::string(cluster_path),        std::string(broker_ids_path),     std::string(topics_path),
         std::string(config_changes_path), std::string(config_topics_path),  std::string(config_brokers_path),
         std::string(delete_topics_path),  std::string(isr_change_notification_path),
+        std::string(producer_id_block_path),
     };
     return paths;
 }
@@ -282,6 +290,30 @@ result<std::map<std::string, std::string>> decode_topic_config(std::string_view 
         out[it.key()] = it.value().get<std::string>();
     }
     return out;
+}
+
+std::string encode_producer_id_block(const producer_id_block& b) {
+    ordered j;
+    j["version"] = 1;
+    j["broker"] = b.broker;
+    j["block_start"] = std::to_string(b.block_start);
+    j["block_end"] = std::to_string(b.block_end);
+    return j.dump();
+}
+
+result<producer_id_block> decode_producer_id_block(std::string_view data) {
+    auto j = parse(data);
+    if (!j) return errc::malformed_znode;
+    auto broker = get_i32(*j, "broker");
+    auto start = j->find("block_start");
+    auto end = j->find("block_end");
+    if (!broker || start == j->end() || end == j->end() || !start->is_string() || !end->is_string()) {
+        return errc::malformed_znode;
+    }
+    auto first = parse_i64(start->get<std::string>());
+    auto last = parse_i64(end->get<std::string>());
+    if (!first || !last || *first < 0 || *last < *first) return errc::malformed_znode;
+    return producer_id_block{*broker, *first, *last};
 }
 
 bool valid_topic_name(std::string_view topic) {

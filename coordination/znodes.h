@@ -48,6 +48,16 @@ struct topic_assignment {
     friend bool operator==(const topic_assignment&, const topic_assignment&) = default;
 };
 
+/// A block of producer ids claimed by one broker, both ends inclusive (Kafka's ProducerIdsBlock,
+/// "block_start and block_end are both inclusive"). The latest claimed block lives in
+/// /latest_producer_id_block; the next claimer starts at block_end + 1.
+struct producer_id_block {
+    int32_t broker = -1;
+    int64_t block_start = 0;
+    int64_t block_end = -1;
+    friend bool operator==(const producer_id_block&, const producer_id_block&) = default;
+};
+
 namespace znodes {
 
 // Paths.
@@ -66,6 +76,7 @@ inline constexpr std::string_view admin_path = "/admin";
 inline constexpr std::string_view delete_topics_path = "/admin/delete_topics";
 inline constexpr std::string_view preferred_replica_election_path = "/admin/preferred_replica_election";
 inline constexpr std::string_view isr_change_notification_path = "/isr_change_notification";
+inline constexpr std::string_view producer_id_block_path = "/latest_producer_id_block";
 
 std::string broker_path(int32_t id);
 std::string topic_path(std::string_view topic);
@@ -75,7 +86,9 @@ std::string partition_state_path(std::string_view topic, int32_t partition);
 std::string config_topic_path(std::string_view topic);
 std::string delete_topic_path(std::string_view topic);
 
-/// Persistent paths every broker makes sure exist at startup (Kafka's ZkData.PersistentZkPaths).
+/// Persistent paths every broker makes sure exist at startup (Kafka's ZkData.PersistentZkPaths,
+/// without the old consumer, seqid and log-dir-event paths Brook never uses). Created empty:
+/// /latest_producer_id_block with no data means "no block claimed yet", as in Kafka.
 const std::vector<std::string>& persistent_paths();
 
 // /cluster/id: {"version":"1","id":"<22-char base64url uuid>"}
@@ -117,6 +130,14 @@ result<std::vector<partition_key>> decode_preferred_replica_election(std::string
 // /config/topics/<t>: {"version":1,"config":{"k":"v"}}
 std::string encode_topic_config(const std::map<std::string, std::string>& config);
 result<std::map<std::string, std::string>> decode_topic_config(std::string_view data);
+
+// /latest_producer_id_block: {"version":1,"broker":B,"block_start":"<first>","block_end":"<last>"}
+//   The ids are JSON strings of decimal longs (Kafka's ProducerIdBlockZNode), so readers that parse
+//   numbers as doubles cannot round them. Decoding is as strict as Kafka's: "broker" an int32,
+//   both ends strings of int64; additionally 0 <= block_start <= block_end. Empty data (the node
+//   as created by persistent_paths()) is malformed here; the caller treats it as "no block yet".
+std::string encode_producer_id_block(const producer_id_block& b);
+result<producer_id_block> decode_producer_id_block(std::string_view data);
 
 /// Kafka's topic name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 bool valid_topic_name(std::string_view topic);

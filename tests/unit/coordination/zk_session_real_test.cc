@@ -7,8 +7,10 @@
 #include "coordination/cluster_watcher.h"
 #include "coordination/controller.h"
 #include "coordination/controller_election.h"
+#include "coordination/producer_id_manager.h"
 #include "coordination/topic_store.h"
 #include "coordination/zk_session.h"
+#include "coordination/zk_util.h"
 
 #include "tests/support/zookeeper_server.h"
 #include "tests/unit/coordination/coord_test_util.h"
@@ -18,7 +20,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <numeric>
+#include <set>
 
 using namespace coordination;
 using coord_test::run_until;
@@ -349,6 +353,67 @@ TEST_F(zk_session_real, broker_loss_reelects_a_third_of_thousand_partitions_in_b
     }
     ctl->stop();
     el->stop([](std::error_code) {});
+}
+
+TEST_F(zk_session_real, two_brokers_producer_id_managers_hand_out_unique_ids) {
+    auto a = connect("/pids");
+    auto b = connect("/pids");
+    ASSERT_TRUE(a && b);
+    // As a broker starts: the persistent paths, /latest_producer_id_block empty (Kafka's layout).
+    std::optional<std::error_code> paths;
+    ensure_paths(*a, znodes::persistent_paths(), [&](std::error_code ec) { paths = ec; });
+    ASSERT_TRUE(wait([&] { return paths.has_value(); }));
+    ASSERT_FALSE(*paths) << paths->message();
+    EXPECT_EQ(zk_server->get("/pids/latest_producer_id_block"), "");
+
+    // 25-id blocks so 500 ids each take 20 claims per broker, racing on the znode version.
+    constexpr int per_broker = 500;
+    constexpr int64_t block = 25;
+    auto ma = producer_id_manager::make(*a, 1, block);
+    auto mb = producer_id_manager::make(*b, 2, block);
+    std::vector<std::optional<result<int64_t>>> ra(per_broker), rb(per_broker);
+    for (int burst = 0; burst < per_broker; burst += 50) {
+        for (int i = burst; i < burst + 50; ++i) {
+            ma->next_id([&ra, i](result<int64_t> r) { ra[i] = std::move(r); });
+            mb->next_id([&rb, i](result<int64_t> r) { rb[i] = std::move(r); });
+        }
+        ASSERT_TRUE(wait([&] {
+            for (int i = 0; i < burst + 50; ++i) {
+                if (!ra[i] || !rb[i]) return false;
+            }
+            return true;
+        }));
+    }
+    std::map<int64_t, int32_t> owner;  // id -> broker
+    for (int i = 0; i < per_broker; ++i) {
+        ASSERT_TRUE(*ra[i]) << ra[i]->error().message();
+        ASSERT_TRUE(*rb[i]) << rb[i]->error().message();
+        EXPECT_TRUE(owner.emplace(ra[i]->value(), 1).second) << ra[i]->value();
+        EXPECT_TRUE(owner.emplace(rb[i]->value(), 2).second) << rb[i]->value();
+    }
+    EXPECT_EQ(owner.size(), size_t{2 * per_broker});
+    std::map<int64_t, std::set<int32_t>> block_owners;
+    for (auto [id, broker] : owner) block_owners[id / block].insert(broker);
+    for (const auto& [k, brokers] : block_owners) EXPECT_EQ(brokers.size(), 1u) << "block " << k;
+    auto latest = znodes::decode_producer_id_block(zk_server->get("/pids/latest_producer_id_block"));
+    ASSERT_TRUE(latest);
+    EXPECT_GE(latest.value().block_end, owner.rbegin()->first);
+    EXPECT_EQ((latest.value().block_end + 1) % block, 0);
+
+    // A restarted broker 1 (new session, new manager) starts above every id handed out.
+    ma->stop();
+    a->close();
+    coord_test::drain(io);
+    auto a2 = connect("/pids");
+    ASSERT_TRUE(a2);
+    auto ma2 = producer_id_manager::make(*a2, 1, block);
+    std::optional<result<int64_t>> first;
+    ma2->next_id([&](result<int64_t> r) { first = std::move(r); });
+    ASSERT_TRUE(wait([&] { return first.has_value(); }));
+    ASSERT_TRUE(*first) << first->error().message();
+    EXPECT_GT(first->value(), owner.rbegin()->first);
+    ma2->stop();
+    mb->stop();
 }
 
 TEST_F(zk_session_real, connect_to_a_dead_port_times_out_cleanly) {
