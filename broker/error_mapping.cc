@@ -21,6 +21,9 @@ protocol::error_code to_kafka_error(const std::error_code& ec) {
             case storage::errc::corrupt_checkpoint: return error_code::kafka_storage_error;
             // A follower's fetched batches do not continue its log: its fetcher re-syncs by epoch.
             case storage::errc::offset_mismatch: return error_code::offset_out_of_range;
+            case storage::errc::invalid_producer_epoch: return error_code::invalid_producer_epoch;
+            case storage::errc::out_of_order_sequence:
+                return error_code::out_of_order_sequence_number;
             default: return error_code::unknown_server_error;
         }
     }

@@ -23,6 +23,10 @@ struct category final : std::error_category {
                 return "malformed checkpoint file (storage error: the log dir needs repair)";
             case errc::offset_mismatch:
                 return "replicated batches do not continue the log end offset";
+            case errc::invalid_producer_epoch:
+                return "producer epoch is older than the partition's current one for this id";
+            case errc::out_of_order_sequence:
+                return "batch sequence does not continue the producer's last sequence";
         }
         return "unknown storage error";
     }

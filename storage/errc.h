@@ -21,6 +21,10 @@ enum class errc {
                               // checkpoint file (Kafka takes the log dir offline for this)
     offset_mismatch,          // follower append does not start at log_end_offset() or its
                               // offsets are not contiguous: the follower must re-sync (truncate)
+    invalid_producer_epoch,   // INVALID_PRODUCER_EPOCH (47): an idempotent producer's batch
+                              // carries an epoch older than the partition has seen for its id
+    out_of_order_sequence,    // OUT_OF_ORDER_SEQUENCE_NUMBER (45): the batch's base sequence does
+                              // not continue the producer's last one (or is not 0 in a new epoch)
 };
 
 const std::error_category& error_category() noexcept;

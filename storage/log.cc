@@ -34,6 +34,26 @@ void note_batch(append_result& res, std::vector<batch_meta>& metas, int64_t last
     res.record_count = last_offset - res.first_offset + 1;
     res.size_bytes += size;
 }
+
+producer_batch_header producer_fields(const rec::batch_view& b, int64_t first_offset) {
+    return {b.producer_id(),   b.producer_epoch(), b.base_sequence(), first_offset,
+            first_offset + b.last_offset_delta(), b.max_timestamp(), b.is_control()};
+}
+
+producer_batch_header producer_fields(const stored_batch& b) {
+    return {b.producer_id, b.producer_epoch, b.base_sequence, b.base_offset,
+            b.last_offset, b.max_timestamp, b.is_control};
+}
+
+append_result duplicate_result(const duplicate_batch& d) {
+    append_result res;
+    res.first_offset = d.first_offset;
+    res.last_offset = d.last_offset;
+    res.max_timestamp = d.max_timestamp;
+    res.offset_of_max_timestamp = d.last_offset;
+    res.duplicate = true;
+    return res;
+}
 }  // namespace
 
 result<std::vector<uint8_t>> read_slices(const read_result& r) {
@@ -48,7 +68,7 @@ result<std::vector<uint8_t>> read_slices(const read_result& r) {
 }
 
 log::log(fs::path dir, log_config cfg)
-    : dir_(std::move(dir)), epochs_(dir_ / leader_epoch_checkpoint_file) {
+    : dir_(std::move(dir)), epochs_(dir_ / leader_epoch_checkpoint_file), producers_(dir_) {
     set_config(cfg);
 }
 
@@ -102,7 +122,39 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     BROOK_STORAGE_TRY(l->epochs_, leader_epoch_cache::load(l->epochs_.file()));
     BROOK_STORAGE_TRYV(l->epochs_.truncate_from_end(l->log_end_offset()));
     BROOK_STORAGE_TRYV(l->epochs_.truncate_from_start(l->log_start_offset()));
+    BROOK_STORAGE_TRYV(l->producers_.scan_snapshots());
+    BROOK_STORAGE_TRYV(l->load_producer_state());
     return l;
+}
+
+result<void> log::load_producer_state() {
+    // A snapshot above the end describes data that is gone; one below the start cannot be
+    // replayed from, the batches right after it are gone.
+    const int64_t end = log_end_offset();
+    BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(log_start_offset(), end));
+    BROOK_STORAGE_TRY(auto loaded, producers_.load_latest_snapshot(end));
+    BROOK_STORAGE_TRYV(replay_producer_state(loaded.value_or(log_start_offset())));
+    producers_.reapply_expiry();
+    return success();
+}
+
+result<void> log::replay_producer_state(int64_t from) {
+    auto it = segments_.upper_bound(from);
+    if (it != segments_.begin()) it = std::prev(it);
+    for (bool first = true; it != segments_.end(); ++it, first = false) {
+        const segment& seg = *it->second;
+        uint64_t position = 0;
+        if (first) {
+            BROOK_STORAGE_TRY(auto hdr, seg.find_batch(from));
+            if (!hdr) continue;
+            position = hdr->position;
+        }
+        // A snapshot holds only batches ending below its offset, so the batch containing
+        // `from` (if a foreign snapshot ever sits inside one) is not in it: replay it too.
+        BROOK_STORAGE_TRYV(seg.for_each_batch_header(
+            position, [&](const stored_batch& b) { producers_.update(producer_fields(b)); }));
+    }
+    return success();
 }
 
 segment& log::active() const {
@@ -127,6 +179,8 @@ std::vector<int64_t> log::segment_base_offsets() const {
 
 result<void> log::roll(int64_t now_ms) {
     const int64_t base = log_end_offset();
+    // Kafka's takeProducerSnapshot at roll: a restart replays at most the active segment.
+    BROOK_STORAGE_TRYV(producers_.take_snapshot(base));
     BROOK_STORAGE_TRYV(active().seal());
     BROOK_STORAGE_TRY(auto s, segment::create(dir_, base, config_, now_ms));
     segments_.emplace(base, std::move(s));
@@ -165,12 +219,14 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
     res.first_offset = log_end_offset();
     int64_t next = res.first_offset;
     scratch_.clear();
+    producer_scratch_.clear();
     rec::batch_iterator it{std::span<const uint8_t>(batches)};
     while (auto b = it.next()) {
         if (b->size_bytes() > config_.max_batch_bytes) return errc::message_too_large;
         if (rec::validate_batch(b->bytes(), rec::validation_mode::client)) {
             return errc::corrupt_batch;
         }
+        producer_scratch_.push_back(producer_fields(*b, next));
         const int64_t last = next + b->last_offset_delta();
         note_batch(res, scratch_, last, b->max_timestamp(), b->size_bytes());
         next = last + 1;
@@ -185,6 +241,8 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
         }
         return errc::corrupt_batch;
     }
+    BROOK_STORAGE_TRY(auto duplicate, producers_.check(producer_scratch_));
+    if (duplicate) return duplicate_result(*duplicate);
 
     BROOK_STORAGE_TRY(segment * seg, segment_for_append(res.size_bytes, res.last_offset, now_ms));
 
@@ -201,6 +259,7 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
         BROOK_STORAGE_TRYV(epochs_.assign(leader_epoch, res.first_offset));
     }
     BROOK_STORAGE_TRYV(write_batches(*seg, batches));
+    for (const auto& h : producer_scratch_) producers_.update(h);
     return res;
 }
 
@@ -210,6 +269,7 @@ result<append_result> log::append_as_follower(std::span<const uint8_t> batches, 
     // Validate everything before writing anything (all-or-nothing, as append()).
     append_result res;
     scratch_.clear();
+    producer_scratch_.clear();
     const int64_t end = log_end_offset();
     size_t keep_from = 0;                // position of the first kept batch in batches
     std::vector<epoch_entry> new_epochs;  // (epoch, base) of kept batches that start one
@@ -235,6 +295,7 @@ result<append_result> log::append_as_follower(std::span<const uint8_t> batches, 
             latest = epoch;
         }
         note_batch(res, scratch_, b->last_offset(), b->max_timestamp(), b->size_bytes());
+        producer_scratch_.push_back(producer_fields(*b, b->base_offset()));
     }
     // A cut-off batch at the end is expected; a length field no batch can have is not.
     if (it.tail_error() == rec::batch_error::bad_length) return errc::corrupt_batch;
@@ -245,6 +306,7 @@ result<append_result> log::append_as_follower(std::span<const uint8_t> batches, 
     BROOK_STORAGE_TRY(segment * seg, segment_for_append(res.size_bytes, res.last_offset, now_ms));
     for (const auto& e : new_epochs) BROOK_STORAGE_TRYV(epochs_.assign(e.epoch, e.start_offset));
     BROOK_STORAGE_TRYV(write_batches(*seg, batches.subspan(keep_from, res.size_bytes)));
+    for (const auto& h : producer_scratch_) producers_.update(h);
     return res;
 }
 
@@ -333,8 +395,21 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
 
 result<void> log::truncate_to(int64_t offset) {
     if (closed_) return errc::log_closed;
+    if (offset >= log_end_offset()) return epochs_.truncate_from_end(log_end_offset());
+    // Snapshots go before the data they describe, so a crash in between never leaves one
+    // that a restart would load over a log without its batches. When the log restarts empty
+    // even a snapshot at its new start is stale (it may hold producers of older data).
+    const bool restart = offset <= log_start_offset();
+    if (restart) {
+        producers_.clear();
+        BROOK_STORAGE_TRYV(producers_.delete_all_snapshots());
+    } else {
+        BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(INT64_MIN, offset));
+    }
     BROOK_STORAGE_TRYV(truncate_segments(offset));
-    return epochs_.truncate_from_end(log_end_offset());
+    BROOK_STORAGE_TRYV(epochs_.truncate_from_end(log_end_offset()));
+    if (restart) return success();
+    return load_producer_state();
 }
 
 result<void> log::truncate_segments(int64_t offset) {
@@ -373,8 +448,21 @@ result<size_t> log::delete_old_segments(int64_t now_ms) {
         segments_.erase(segments_.begin());
         ++deleted;
     }
-    if (deleted > 0) BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
+    if (deleted > 0) {
+        BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
+        BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(log_start_offset(), INT64_MAX));
+        // The in-memory state still covers the deleted batches; without a snapshot at or above
+        // the new start a restart would rebuild it from the remaining segments only.
+        if (producers_.snapshot_offsets().empty()) {
+            BROOK_STORAGE_TRYV(producers_.take_snapshot(log_end_offset()));
+        }
+    }
     return deleted;
+}
+
+size_t log::expire_producers(int64_t now_ms) {
+    if (closed_) return 0;
+    return producers_.expire(now_ms, config_.producer_id_expiration_ms);
 }
 
 result<void> log::flush() {
@@ -385,12 +473,19 @@ result<void> log::flush() {
 
 void log::close() {
     if (closed_) return;
+    // Best effort: a restart without it loads an older snapshot and replays more headers.
+    (void)producers_.take_snapshot(log_end_offset());
+    close_files();
+}
+
+void log::close_files() {
+    if (closed_) return;
     for (auto& [base, s] : segments_) s->close();
     closed_ = true;
 }
 
 result<void> log::remove() {
-    close();
+    close_files();
     std::error_code ec;
     fs::remove_all(dir_, ec);
     if (ec) return errc::io_error;

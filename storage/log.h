@@ -9,6 +9,7 @@
 
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/result.h"
 
 namespace storage {
@@ -26,6 +27,10 @@ struct append_result {
     int64_t offset_of_max_timestamp = -1;
     int64_t record_count = 0;  // offsets assigned (sum of last_offset_delta + 1)
     uint64_t size_bytes = 0;
+    /// An idempotent producer's retry of a batch still in its last 5: nothing was appended
+    /// (record_count and size_bytes are 0); first_offset, last_offset and max_timestamp are the
+    /// original batch's, so the producer gets the answer the first try would have had.
+    bool duplicate = false;
 };
 
 /// A byte range of a segment file, to be sent with sendfile() or read with pread(). keepalive
@@ -62,11 +67,13 @@ enum class shutdown_state {
 };
 
 /// The log of one partition replica: segments "<base>.log" with their indexes under
-/// "<log.dir>/<topic>-<partition>/" (FORMAT.md), and the replica's leader epoch cache
-/// ("leader-epoch-checkpoint" in the same dir). Knows offsets and epochs only; high watermark
-/// and replication live above it. NOT thread-safe: the owner (the partition, on its strand)
-/// serialises every call. Slices returned by read() stay valid after later calls.
-/// Invariant: no leader epoch entry starts past log_end_offset().
+/// "<log.dir>/<topic>-<partition>/" (FORMAT.md), the replica's leader epoch cache
+/// ("leader-epoch-checkpoint" in the same dir) and its idempotent producer state
+/// ("<offset>.snapshot" files, producer_state.h). Knows offsets, epochs and producer sequences;
+/// high watermark and replication live above it. NOT thread-safe: the owner (the partition, on
+/// its strand) serialises every call. Slices returned by read() stay valid after later calls.
+/// Invariants: no leader epoch entry starts past log_end_offset(); producers() is the state of
+/// the batches below log_end_offset() (minus expired producers).
 class log {
 public:
     /// Creates dir if missing and loads its segments. Recovery (see README.md): with
@@ -76,7 +83,10 @@ public:
     /// recovered log: entries starting at or after log_end_offset() go (their data was lost or
     /// never written), and the start is moved up to log_start_offset(). A malformed
     /// leader-epoch-checkpoint fails the open with errc::corrupt_checkpoint (Kafka fails the log
-    /// dir for it too).
+    /// dir for it too). Producer state: snapshots above the log end or below the log start are
+    /// deleted, the newest valid one left is loaded (corrupt ones are deleted and the next older
+    /// one tried) and batch headers from its offset to the log end are replayed; without one,
+    /// from the log start.
     static result<std::unique_ptr<log>> open(std::filesystem::path dir, log_config cfg,
                                              shutdown_state state = shutdown_state::unclean,
                                              int64_t now_ms = 0);
@@ -91,8 +101,12 @@ public:
     /// When leader_epoch >= 0 is newer than the latest cached epoch (or the cache is empty),
     /// records (leader_epoch, first offset of this append) first (a negative epoch stores -1 in
     /// the batches and records nothing).
-    /// Errors: errc::corrupt_batch (invalid or trailing partial batch, empty input),
-    /// errc::message_too_large, errc::io_error.
+    /// Idempotent producers' batches are checked against the producer state
+    /// (producer_state_manager::check): a retry of one cached batch, sent alone, appends nothing
+    /// and answers the original offsets with duplicate set.
+    /// Errors: errc::corrupt_batch (invalid or trailing partial batch, empty input, producer id
+    /// without a sequence), errc::message_too_large, errc::invalid_producer_epoch,
+    /// errc::out_of_order_sequence, errc::io_error.
     result<append_result> append(std::span<uint8_t> batches, int32_t leader_epoch, int64_t now_ms);
 
     /// A follower's append of batches fetched from the leader: offsets and partition leader
@@ -104,7 +118,8 @@ public:
     /// else errc::offset_mismatch (the follower must truncate and re-fetch). A partial batch at
     /// the end (fetch responses may end with one, KIP-74) is ignored. Each kept batch whose
     /// partition_leader_epoch is newer than the latest cached epoch records (epoch, its base
-    /// offset). Rolls and indexes exactly like append(). Returns the offsets appended, or
+    /// offset). Rolls and indexes exactly like append(). Producer state follows the stored
+    /// headers without any check (the leader checked them). Returns the offsets appended, or
     /// first_offset -1 and record_count 0 when nothing was new (also for empty input).
     /// Errors: errc::corrupt_batch, errc::offset_mismatch, errc::io_error.
     result<append_result> append_as_follower(std::span<const uint8_t> batches, int64_t now_ms);
@@ -134,14 +149,26 @@ public:
     /// entries starting at or after the new log_end_offset() go; this happens even when
     /// offset >= log_end_offset() and no data changes (as in Kafka: an epoch a former leader
     /// recorded at its end offset without writing anything must not survive into followership).
+    /// Producer state becomes the state at the new end (snapshots above it are deleted, the
+    /// newest one at or below it is loaded and the headers after it replayed); emptying the
+    /// log deletes every snapshot and empties the state.
     result<void> truncate_to(int64_t offset);
 
     /// Retention: deletes closed segments from the oldest while they are past retention_ms
     /// (largest timestamp < now_ms - retention_ms) or the log without them is still >=
     /// retention_bytes. The active segment is never deleted. Returns how many were deleted;
     /// log_start_offset() moves to the first remaining segment, and the leader epoch cache's
-    /// start with it (leader_epoch_cache::truncate_from_start).
+    /// start with it (leader_epoch_cache::truncate_from_start). Producer state is kept (as in
+    /// Kafka 2.8, a producer outlives its data until it expires); snapshots below the new log
+    /// start are deleted and, if none is left, one is written at the log end so a restart can
+    /// still load the state.
     result<size_t> delete_old_segments(int64_t now_ms);
+
+    /// Drops producers idle for config().producer_id_expiration_ms (by their latest batch
+    /// timestamp, Kafka's producer.id.expiration.ms); the broker calls it on a timer. A later
+    /// rebuild (truncation) applies the same cut. Returns how many were removed.
+    size_t expire_producers(int64_t now_ms);
+    const producer_state_manager& producers() const { return producers_; }
 
     int64_t log_start_offset() const;
     int64_t log_end_offset() const;
@@ -155,14 +182,23 @@ public:
 
     /// fsync of every segment written since the last flush, indexes included.
     result<void> flush();
-    /// Writes pending index entries and closes files; later calls fail with errc::log_closed.
+    /// Writes pending index entries, a producer snapshot at the log end (best effort: without
+    /// it the next open replays from an older one) and closes files; later calls fail with
+    /// errc::log_closed.
     void close();
     /// close() and delete the directory with everything in it.
     result<void> remove();
 
 private:
     log(std::filesystem::path dir, log_config cfg);
+    /// Snapshots producer state at the log end, then starts a new segment there.
     result<void> roll(int64_t now_ms);
+    /// close() without the producer snapshot (remove() deletes everything anyway).
+    void close_files();
+    /// Producer state at log_end_offset(): newest usable snapshot plus replayed headers.
+    result<void> load_producer_state();
+    /// Feeds the headers of the batch containing from and all later ones to the producer state.
+    result<void> replay_producer_state(int64_t from);
     /// truncate_to() without the epoch cache.
     result<void> truncate_segments(int64_t offset);
     segment& active() const;
@@ -177,7 +213,9 @@ private:
     log_config config_;
     std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset
     std::vector<batch_meta> scratch_;                       // reused by both appends
+    std::vector<producer_batch_header> producer_scratch_;   // same batches, producer fields
     leader_epoch_cache epochs_;
+    producer_state_manager producers_;
     bool closed_ = false;
 };
 

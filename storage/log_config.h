@@ -21,6 +21,9 @@ struct log_config {
     /// retention.bytes: ... and the oldest closed segments while the log stays at or above this
     /// size without them; < 0 off.
     int64_t retention_bytes = -1;
+    /// producer.id.expiration.ms (Kafka's broker setting, default 1 day): log::expire_producers
+    /// drops the state of producers whose latest batch timestamp is at least this old.
+    int64_t producer_id_expiration_ms = 86400000;
 };
 
 }  // namespace storage

@@ -56,6 +56,29 @@ inline std::vector<uint8_t> make_batch(int n, int64_t ts0 = 1000, const std::str
     return b.build();
 }
 
+/// One uncompressed batch of n records from an idempotent producer: producer id, epoch and base
+/// sequence set in the header (records "<tag>-<i>", timestamps ts0, ts0+1, ...).
+inline std::vector<uint8_t> make_producer_batch(int64_t producer_id, int16_t epoch,
+                                                int32_t base_sequence, int n = 1,
+                                                int64_t ts0 = 1000, const std::string& tag = "p") {
+    rec::record_batch_builder b;
+    b.set_producer(producer_id, epoch, base_sequence);
+    for (int i = 0; i < n; ++i) {
+        std::string v = tag + "-" + std::to_string(i);
+        rec::record_input r;
+        r.value = rec::as_bytes(v);
+        r.timestamp = ts0 + i;
+        b.add(r);
+    }
+    return b.build();
+}
+
+/// Copies a log dir as a crash would leave it: every byte written so far, nothing the log
+/// would still write at flush or close (pending index entries, the close-time snapshot).
+inline void copy_dir(const fs::path& from, const fs::path& to) {
+    fs::copy(from, to, fs::copy_options::recursive);
+}
+
 inline std::vector<uint8_t> concat(std::initializer_list<std::vector<uint8_t>> parts) {
     std::vector<uint8_t> out;
     for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
