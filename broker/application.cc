@@ -21,6 +21,7 @@
 #include "coordination/cluster_id.h"
 #include "coordination/controller.h"
 #include "coordination/controller_election.h"
+#include "coordination/producer_id_manager.h"
 #include "coordination/topic_store.h"
 #include "coordination/zk_session.h"
 #include "protocol/client/client.h"
@@ -117,6 +118,7 @@ bool application::start() {
     log_cfg.segment_bytes = cfg_.log_segment_bytes;
     log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
     log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
+    log_cfg.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     std::vector<std::filesystem::path> dirs(cfg_.log_dirs.begin(), cfg_.log_dirs.end());
     // Reopened segments count their age (segment.ms) from now, not from the epoch: otherwise
     // each one would roll at its first append after a restart.
@@ -137,6 +139,7 @@ bool application::start() {
     metadata_->set_cluster_id(cluster_id.value());
     replicas_ = std::make_unique<replica_manager>(*logs_, cfg_);
     topic_store_ = std::make_unique<coordination::topic_store>(*zk_);
+    producer_ids_ = coordination::producer_id_manager::make(*zk_, cfg_.broker_id);
     // Leaders write their ISR changes themselves (conditional on the state's zk version) and
     // tell the controller through /isr_change_notification.
     replicas_->start(io_.get_executor(), [this](const coordination::partition_key& key,
@@ -150,7 +153,7 @@ bool application::start() {
     // 4. The listener opens before registration: the controller connects to it as soon as it sees
     //    our znode. Client requests wait (bounded) for the first UpdateMetadata.
     handlers_ = std::make_unique<handlers>(
-        handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this});
+        handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this, producer_ids_.get()});
     dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
     server_ = std::make_unique<server>(io_, *dispatcher_, metrics_, cfg_.socket_request_max_bytes);
     if (auto r = server_->listen(cfg_.listener); !r) {
@@ -363,6 +366,9 @@ void application::stop() {
                 });
             });
         });
+    }
+    if (producer_ids_) {
+        producer_ids_->stop();
     }
     // Followers stop fetching before the logs close; the last high watermarks are checkpointed.
     if (replicas_) {

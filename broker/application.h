@@ -18,6 +18,7 @@ class broker_registry;
 class controller_election;
 class controller;
 class topic_store;
+class producer_id_manager;
 }  // namespace coordination
 namespace storage {
 class log_manager;
@@ -73,6 +74,7 @@ private:
     std::unique_ptr<metadata_cache> metadata_;
     std::unique_ptr<replica_manager> replicas_;
     std::unique_ptr<coordination::topic_store> topic_store_;
+    std::shared_ptr<coordination::producer_id_manager> producer_ids_;
     std::shared_ptr<coordination::broker_registry> registry_;
     std::shared_ptr<coordination::controller_election> election_;
     // Only while this broker is controller; created, used and destroyed on zk_strand_.

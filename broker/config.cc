@@ -200,6 +200,8 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"replica.fetch.max.bytes", int32_key(c.replica_fetch_max_bytes, 0)},
         {"replica.fetch.response.max.bytes", int32_key(c.replica_fetch_response_max_bytes, 0)},
         {"replica.fetch.backoff.ms", int32_key(c.replica_fetch_backoff_ms, 0)},
+        {"producer.id.expiration.ms", int64_key(c.producer_id_expiration_ms, 1)},
+        {"producer.id.expiration.check.interval.ms", int64_key(c.producer_id_expiration_check_interval_ms, 1)},
         {"replica.high.watermark.checkpoint.interval.ms",
          int64_key(c.replica_high_watermark_checkpoint_interval_ms, 1)},
         {"auto.leader.rebalance.enable", bool_key(c.auto_leader_rebalance_enable)},

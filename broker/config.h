@@ -55,6 +55,9 @@ struct config {
     int32_t replica_fetch_response_max_bytes = 10485760;
     int32_t replica_fetch_backoff_ms = 1000;
     int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
+    // Idempotent producers: state of a producer id silent this long is dropped (Kafka's names).
+    int64_t producer_id_expiration_ms = 86400000;
+    int64_t producer_id_expiration_check_interval_ms = 600000;
     int16_t offsets_topic_replication_factor = 3;
     bool auto_leader_rebalance_enable = true;
     int64_t leader_imbalance_check_interval_seconds = 300;

@@ -129,6 +129,10 @@ append_outcome partition::append(std::span<uint8_t> batches, int32_t max_message
     out.last_offset = r.value().last_offset;
     out.log_start_offset = log_->log_start_offset();
     out.leader_epoch = leader_epoch_;
+    out.duplicate = r.value().duplicate;
+    if (out.duplicate) {
+        return out;
+    }
     wake_locked(append_waiters_);
     maybe_advance_high_watermark_locked();  // a leader alone in the ISR commits at once
     return out;
@@ -385,6 +389,11 @@ void partition::maybe_advance_high_watermark_locked() {
         high_watermark_ = hw;
         wake_locked(hw_waiters_);
     }
+}
+
+size_t partition::expire_producers(int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    return log_ ? log_->expire_producers(now_ms) : 0;
 }
 
 void partition::add_waiter(const std::shared_ptr<fetch_waiter>& w, wake_on what) {

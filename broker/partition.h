@@ -43,6 +43,9 @@ struct append_outcome {
     int64_t last_offset = -1;
     int64_t log_start_offset = -1;
     int32_t leader_epoch = -1;  // the epoch the batch was appended under
+    /// An idempotent producer's retry of a batch already in the log: nothing was appended and the
+    /// offsets are the original batch's (Kafka answers the retry as if it were the first try).
+    bool duplicate = false;
 };
 
 struct read_outcome {
@@ -154,6 +157,9 @@ public:
     /// First record whose timestamp is >= ts: its timestamp and offset, both -1 if none
     /// (ListOffsets by time).
     protocol::error_code offset_for_timestamp(int64_t ts, int64_t& timestamp_out, int64_t& offset_out) const;
+
+    /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
+    size_t expire_producers(int64_t now_ms);
 
     /// Registers a waiter to wake on the next event of the given kind (or a role change).
     void add_waiter(const std::shared_ptr<fetch_waiter>& w, wake_on what = wake_on::append);

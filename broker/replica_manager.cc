@@ -28,9 +28,11 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
     strand_.emplace(asio::make_strand(ex));
     shrink_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    expiry_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     asio::post(*strand_, [this] {
         schedule_shrink();
         schedule_checkpoint();
+        schedule_producer_expiry();
     });
 }
 
@@ -47,6 +49,7 @@ void replica_manager::stop() {
         asio::post(*strand_, [this, &cancelled] {
             shrink_timer_->cancel();
             checkpoint_timer_->cancel();
+            expiry_timer_->cancel();
             cancelled.set_value();
         });
         cancelled.get_future().wait();
@@ -73,6 +76,24 @@ void replica_manager::schedule_checkpoint() {
         if (ec || stopping_) return;
         checkpoint_high_watermarks();
         schedule_checkpoint();
+    });
+}
+
+void replica_manager::schedule_producer_expiry() {
+    if (stopping_) return;
+    expiry_timer_->expires_after(std::chrono::milliseconds(cfg_.producer_id_expiration_check_interval_ms));
+    expiry_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        std::vector<std::shared_ptr<partition>> parts;
+        {
+            std::shared_lock lock(mutex_);
+            for (const auto& [k, p] : partitions_) parts.push_back(p);
+        }
+        size_t expired = 0;
+        const int64_t now = wall_clock_ms();
+        for (auto& p : parts) expired += p->expire_producers(now);
+        if (expired > 0) spdlog::info("expired the state of {} idle producer id(s)", expired);
+        schedule_producer_expiry();
     });
 }
 
@@ -124,6 +145,7 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
         log_cfg.segment_bytes = cfg_.log_segment_bytes;
         log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
         log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
+        log_cfg.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
         auto log = logs_.get_or_create(topic, index, log_cfg);
         if (!log) {
             spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());

@@ -29,8 +29,9 @@ namespace broker {
 
 /// The only gateway from request handlers to partition logs (as in Kafka's ReplicaManager): hosts
 /// the local replicas, applies the controller's LeaderAndIsr / StopReplica, runs the follower
-/// fetchers, shrinks ISRs of lagging followers (every replica.lag.time.max.ms / 2), and
-/// checkpoints high watermarks (replica.high.watermark.checkpoint.interval.ms).
+/// fetchers, shrinks ISRs of lagging followers (every replica.lag.time.max.ms / 2), checkpoints
+/// high watermarks (replica.high.watermark.checkpoint.interval.ms) and expires idle producer ids
+/// (producer.id.expiration.check.interval.ms).
 /// Owned by the application. Lookups (`get`) run on any io thread under a shared lock.
 class replica_manager {
 public:
@@ -96,6 +97,7 @@ private:
     void write_isr(const std::shared_ptr<partition>& part, coordination::partition_state proposed);
     void schedule_shrink();
     void schedule_checkpoint();
+    void schedule_producer_expiry();
     int32_t min_insync_replicas_for(const std::string& topic) const;
 
     storage::log_manager& logs_;
@@ -108,6 +110,7 @@ private:
     std::atomic<bool> shutting_down_{false};  // begin_shutdown() ran: no new follower fetches
     std::unique_ptr<boost::asio::steady_timer> shrink_timer_;
     std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
+    std::unique_ptr<boost::asio::steady_timer> expiry_timer_;  // producer.id.expiration.check.interval.ms
 
     mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_
     std::map<key, std::shared_ptr<partition>> partitions_;

@@ -24,6 +24,7 @@
 
 namespace coordination {
 class topic_store;
+class producer_id_manager;
 }
 
 namespace broker {
@@ -52,6 +53,8 @@ struct handler_context {
     coordination::topic_store& topics;
     broker_metrics& metrics;
     controller_gateway* controller = nullptr;  // null in tests that need no controller
+    /// Cluster-unique producer ids (InitProducerId); null: answered COORDINATOR_NOT_AVAILABLE.
+    coordination::producer_id_manager* producer_ids = nullptr;
 };
 
 /// One handler per Kafka API, each in handlers/<api>.cc. A handler decodes its request body from
@@ -74,6 +77,8 @@ public:
                                                     protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> fetch(const protocol::request_header&, protocol::wire::reader&,
                                                   protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> init_producer_id(const protocol::request_header&, protocol::wire::reader&,
+                                                             protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> offset_for_leader_epoch(const protocol::request_header&,
                                                                     protocol::wire::reader&, protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> list_offsets(const protocol::request_header&, protocol::wire::reader&,

@@ -64,8 +64,13 @@ asio::awaitable<dispatch_result> handlers::produce(const protocol::request_heade
             pr.base_offset = r.base_offset;
             pr.log_start_offset = r.log_start_offset;
             if (r.error == error_code::none) {
-                ctx_.metrics.produced_batches++;
-                ctx_.metrics.produced_bytes += bytes.size();
+                if (r.duplicate) {
+                    ctx_.metrics.duplicate_batches++;
+                } else {
+                    ctx_.metrics.produced_batches++;
+                    ctx_.metrics.produced_bytes += bytes.size();
+                }
+                // A duplicate's original may not be committed yet either: it waits the same way.
                 if (req.acks == -1) {
                     waiting.push_back(pending{&pr, part, r.last_offset + 1});
                 }

@@ -30,6 +30,7 @@
 #include "broker/request_dispatcher.h"
 #include "coordination/cluster_watcher.h"
 #include "coordination/fake_zk.h"
+#include "coordination/producer_id_manager.h"
 #include "coordination/topic_store.h"
 #include "coordination/zk_util.h"
 #include "coordination/znodes.h"
@@ -143,8 +144,9 @@ protected:
         open_logs();
         zk_ = std::make_unique<coordination::fake_zk>(zk_server_, io_.get_executor());
         topics_ = std::make_unique<coordination::topic_store>(*zk_);
+        producer_ids_ = coordination::producer_id_manager::make(*zk_, cfg_.broker_id);
         handlers_ = std::make_unique<broker::handlers>(
-            broker::handler_context{cfg_, metadata_, *replicas_, *topics_, metrics_});
+            broker::handler_context{cfg_, metadata_, *replicas_, *topics_, metrics_, nullptr, producer_ids_.get()});
         dispatcher_ = std::make_unique<broker::request_dispatcher>(*handlers_);
     }
 
@@ -305,6 +307,7 @@ protected:
     std::shared_ptr<coordination::fake_zk_server> zk_server_ = coordination::fake_zk_server::make();
     std::unique_ptr<coordination::fake_zk> zk_;
     std::unique_ptr<coordination::topic_store> topics_;
+    std::shared_ptr<coordination::producer_id_manager> producer_ids_;
     broker::broker_metrics metrics_;
     std::unique_ptr<broker::handlers> handlers_;
     std::unique_ptr<broker::request_dispatcher> dispatcher_;
