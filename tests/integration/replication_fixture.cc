@@ -387,6 +387,60 @@ cluster_view replication_test::wait_for_isr(const std::string& topic, int p, std
             (leader < -1 ? std::string() : " and leader " + std::to_string(leader)));
 }
 
+std::optional<std::string> replication_test::kill_leader_and_restart(const std::string& topic, int target,
+                                                                    int partitions, int round,
+                                                                    std::chrono::milliseconds failover_timeout,
+                                                                    std::chrono::milliseconds rejoin_timeout) {
+    const std::string tag = "round " + std::to_string(round);
+    auto before = view({topic});
+    const auto* state = before.partition(topic, target);
+    if (state == nullptr || state->leader < 0) {
+        ADD_FAILURE() << tag << ": " << topic << "-" << target << " has no leader:\n" << before.describe();
+        return std::nullopt;
+    }
+    const int victim = state->leader;
+    auto t0 = std::chrono::steady_clock::now();
+    by_id(victim).kill();
+    wait_for(
+        {topic},
+        [&](const cluster_view& v) {
+            if (v.has_broker(victim) || !v.all_led_by_live_brokers(topic) || !v.led_by(victim).empty()) {
+                return false;
+            }
+            // The controller also takes the dead broker out of the ISRs it was only a follower in;
+            // the wait below then sees it rejoin them.
+            for (const auto& p : v.topic_partitions(topic)) {
+                if (std::count(p.isr.begin(), p.isr.end(), victim) != 0) return false;
+            }
+            return true;
+        },
+        failover_timeout, tag + ": new leaders after kill -9 of broker " + std::to_string(victim) +
+                              ", and it out of every ISR");
+    if (::testing::Test::HasFailure()) return std::nullopt;
+    auto t1 = std::chrono::steady_clock::now();
+    try {
+        by_id(victim).start();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << tag << ": restarting broker " << victim << ": " << e.what();
+        return std::nullopt;
+    }
+    wait_for(
+        {topic},
+        [&](const cluster_view& v) {
+            auto parts = v.topic_partitions(topic);
+            if (static_cast<int>(parts.size()) != partitions || !v.all_led_by_live_brokers(topic)) return false;
+            for (const auto& p : parts) {
+                if (p.isr.size() != 3) return false;
+            }
+            return true;
+        },
+        rejoin_timeout, tag + ": broker " + std::to_string(victim) + " back in every ISR");
+    auto t2 = std::chrono::steady_clock::now();
+    auto ms = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+    return tag + ": kill -9 broker " + std::to_string(victim) + " (leader of " + topic + "-" + std::to_string(target) +
+           "), new leaders after " + ms(t1 - t0) + " ms, full ISRs " + ms(t2 - t1) + " ms after restart";
+}
+
 cluster_view replication_test::wait_for_leader(const std::string& topic, int p, int leader,
                                                std::chrono::milliseconds timeout) {
     return wait_for(

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -151,6 +152,15 @@ protected:
     static std::vector<int> followers(const test_support::partition_view& p);
     /// Bootstrap of one broker.
     std::string bootstrap_of(int id) { return by_id(id).bootstrap(); }
+
+    /// One round of the kill loops (issues 4 and 7): kill -9 the leader of `topic`-`target`, wait
+    /// until every partition has a live leader and the dead broker is out of every ISR, restart
+    /// it, and wait until all `partitions` have a full ISR of 3 again (so the next kill never takes
+    /// an ISR below min.insync.replicas). Returns a line with the timings, or nullopt after adding
+    /// a test failure. Call from the thread that started the brokers (their PDEATHSIG is tied to it).
+    std::optional<std::string> kill_leader_and_restart(const std::string& topic, int target, int partitions,
+                                                       int round, std::chrono::milliseconds failover_timeout,
+                                                       std::chrono::milliseconds rejoin_timeout);
 
     int broker_count_ = 0;
 };

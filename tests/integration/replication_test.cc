@@ -148,60 +148,9 @@ TEST_F(replication_test, acknowledged_records_survive_five_leader_kills_at_their
     // to it). No ASSERT until the producers are joined.
     std::vector<std::string> round_log;
     for (int round = 0; round < rounds && !HasFailure(); ++round) {
-        auto before = view({topic});
-        const int target = round % partitions;
-        const auto* state = before.partition(topic, target);
-        if (state == nullptr || state->leader < 0) {
-            ADD_FAILURE() << "round " << round + 1 << ": " << topic << "-" << target << " has no leader:\n"
-                          << before.describe();
-            break;
-        }
-        const int victim = state->leader;
-        auto t0 = std::chrono::steady_clock::now();
-        by_id(victim).kill();
-        wait_for(
-            {topic},
-            [&](const cluster_view& v) {
-                if (v.has_broker(victim) || !v.all_led_by_live_brokers(topic) || !v.led_by(victim).empty()) {
-                    return false;
-                }
-                // The controller also takes the dead broker out of the ISRs it was only a
-                // follower in; the wait below then sees it rejoin them.
-                for (const auto& p : v.topic_partitions(topic)) {
-                    if (std::count(p.isr.begin(), p.isr.end(), victim) != 0) return false;
-                }
-                return true;
-            },
-            failover_timeout, "round " + std::to_string(round + 1) + ": new leaders after kill -9 of broker " +
-                                  std::to_string(victim) + ", and it out of every ISR");
-        if (HasFailure()) break;
-        auto t1 = std::chrono::steady_clock::now();
-        try {
-            by_id(victim).start();
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "round " << round + 1 << ": restarting broker " << victim << ": " << e.what();
-            break;
-        }
-        // The restarted replica catches up and rejoins every ISR before the next kill, so a kill
-        // never takes the ISR below min.insync.replicas.
-        wait_for(
-            {topic},
-            [&](const cluster_view& v) {
-                auto parts = v.topic_partitions(topic);
-                if (static_cast<int>(parts.size()) != partitions || !v.all_led_by_live_brokers(topic)) return false;
-                for (const auto& p : parts) {
-                    if (p.isr.size() != 3) return false;
-                }
-                return true;
-            },
-            30s, "round " + std::to_string(round + 1) + ": broker " + std::to_string(victim) + " back in every ISR");
-        auto t2 = std::chrono::steady_clock::now();
-        round_log.push_back("round " + std::to_string(round + 1) + ": kill -9 broker " + std::to_string(victim) +
-                            " (leader of " + topic + "-" + std::to_string(target) + "), new leaders after " +
-                            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()) +
-                            " ms, full ISRs " +
-                            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t2 - t1).count()) +
-                            " ms after restart");
+        auto line = kill_leader_and_restart(topic, round % partitions, partitions, round + 1, failover_timeout, 30s);
+        if (!line) break;
+        round_log.push_back(std::move(*line));
         rounds_done = round + 1;
     }
     kills_over = true;
