@@ -141,6 +141,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         };
     };
     int64_t retention_hours = -2, retention_minutes = -2, retention_ms = -2;
+    int64_t transactional_id_expiration_ms = -2;
     int64_t segment_bytes = static_cast<int64_t>(c.log_segment_bytes);
     int32_t index_interval = static_cast<int32_t>(c.log_index_interval_bytes);
     int32_t rf = c.default_replication_factor, offsets_rf = c.offsets_topic_replication_factor;
@@ -201,6 +202,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"replica.fetch.response.max.bytes", int32_key(c.replica_fetch_response_max_bytes, 0)},
         {"replica.fetch.backoff.ms", int32_key(c.replica_fetch_backoff_ms, 0)},
         {"producer.id.expiration.ms", int64_key(c.producer_id_expiration_ms, 1)},
+        {"transactional.id.expiration.ms", int64_key(transactional_id_expiration_ms, 1)},
         {"producer.id.expiration.check.interval.ms", int64_key(c.producer_id_expiration_check_interval_ms, 1)},
         {"replica.high.watermark.checkpoint.interval.ms",
          int64_key(c.replica_high_watermark_checkpoint_interval_ms, 1)},
@@ -238,6 +240,11 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
                                           ? std::numeric_limits<int64_t>::max()
                                           : v * unit_ms);
     };
+    // Before Kafka 3.4 (KIP-854) idle producer ids expired after transactional.id.expiration.ms;
+    // that key still counts when producer.id.expiration.ms is not set.
+    if (transactional_id_expiration_ms != -2 && !props.contains("producer.id.expiration.ms")) {
+        c.producer_id_expiration_ms = transactional_id_expiration_ms;
+    }
     if (retention_ms != -2) {
         c.log_retention_ms = retention_ms;
     } else if (retention_minutes != -2) {

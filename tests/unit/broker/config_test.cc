@@ -111,6 +111,21 @@ TEST(make_config, defaults_when_only_zookeeper_is_set) {
     EXPECT_TRUE(c.unknown_keys.empty());
 }
 
+TEST(make_config, producer_id_expiration_falls_back_to_transactional_id_expiration) {
+    auto from = [](std::map<std::string, std::string> extra) {
+        extra["zookeeper.connect"] = "localhost:2181";
+        auto r = broker::make_config(extra);
+        EXPECT_TRUE(std::holds_alternative<broker::config>(r));
+        return std::get<broker::config>(r).producer_id_expiration_ms;
+    };
+    EXPECT_EQ(from({}), 86400000);
+    EXPECT_EQ(from({{"transactional.id.expiration.ms", "5000"}}), 5000);
+    EXPECT_EQ(from({{"transactional.id.expiration.ms", "5000"}, {"producer.id.expiration.ms", "7000"}}), 7000);
+    EXPECT_EQ(from({{"producer.id.expiration.ms", "7000"}}), 7000);
+    auto bad = broker::make_config({{"zookeeper.connect", "x"}, {"producer.id.expiration.ms", "0"}});
+    EXPECT_TRUE(std::holds_alternative<broker::config_error>(bad));
+}
+
 TEST(make_config, every_key_is_read) {
     props p{
         {"zookeeper.connect", "zk1:2181,zk2:2181/brook"},
