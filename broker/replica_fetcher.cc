@@ -97,12 +97,19 @@ private:
         auto it = parts_.find(k);
         if (it != parts_.end() && it->second.generation == e.generation) it->second.truncated = value;
     }
-    void delay(const key& k, const entry& e) {
+    /// UNKNOWN_LEADER_EPOCH means the leader has not applied the LeaderAndIsr we already have (the
+    /// controller sends both at once): it is a moment away, so that retry waits only
+    /// unknown_epoch_backoff, not replica.fetch.backoff.ms, which would stall acks=all produces for
+    /// a second after every leader change.
+    static constexpr std::chrono::milliseconds unknown_epoch_backoff{20};
+    void delay(const key& k, const entry& e, error_code why) {
         std::lock_guard lk(m_);
         auto it = parts_.find(k);
         if (it != parts_.end() && it->second.generation == e.generation) {
-            it->second.retry_at =
-                std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.replica_fetch_backoff_ms);
+            auto wait = why == error_code::unknown_leader_epoch
+                            ? unknown_epoch_backoff
+                            : std::chrono::milliseconds(cfg_.replica_fetch_backoff_ms);
+            it->second.retry_at = std::chrono::steady_clock::now() + wait;
         }
     }
     /// Waits until the first delayed partition may retry, or partitions change, or we stop.
@@ -220,7 +227,7 @@ bool replica_fetcher_manager::fetcher::truncate(protocol::client::connection& co
             if (ec != error_code::none) {
                 spdlog::info("replica fetcher: {}-{}: leader {} answered OffsetForLeaderEpoch with {}", k.first,
                              k.second, leader_.id, protocol::error_name(ec));
-                delay(k, e);
+                delay(k, e, ec);
                 continue;
             }
             int64_t cut;
@@ -255,7 +262,8 @@ bool replica_fetcher_manager::fetcher::fetch(protocol::client::connection& conn,
     auto next_retry = std::chrono::steady_clock::time_point::max();
     for (auto& [k, e] : snapshot) {
         if (!e.truncated || e.retry_at > now_steady) {
-            next_retry = std::min(next_retry, e.truncated ? e.retry_at : now_steady + std::chrono::milliseconds(cfg_.replica_fetch_backoff_ms));
+            // Delayed: until its retry time; waiting to truncate: the next loop's truncate() round.
+            next_retry = std::min(next_retry, e.retry_at > now_steady ? e.retry_at : now_steady + unknown_epoch_backoff);
             continue;
         }
         if (req.topics.empty() || req.topics.back().topic != k.first) {
@@ -292,7 +300,7 @@ bool replica_fetcher_manager::fetcher::fetch(protocol::client::connection& conn,
                 ec = e.part->append_as_follower(bytes, p.high_watermark, e.epoch, now);
                 if (ec == error_code::none) continue;
             }
-            delay(k, e);
+            delay(k, e, ec);
             if (ec == error_code::offset_out_of_range || ec == error_code::corrupt_message) {
                 // Our end is not where the leader's log can continue from: re-sync by epoch.
                 spdlog::warn("replica fetcher: {}-{} from leader {}: {}; re-checking the divergence point", k.first,
