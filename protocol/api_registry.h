@@ -29,7 +29,17 @@ struct api_info {
 /// (KIP-320, after a leader change) send; none of kafka-python's probe keys, so no inference moves.
 /// InitProducerId (22) v0 is librdkafka's gate for idempotence (a broker without it is "< 0.11");
 /// KafkaJS sends it to the controller, kafka-python never. v2+ is flexible and not served.
-inline constexpr std::array<api_info, 14> api_table = {{
+/// Consumer-group APIs (8-16, 42, 47; kafka-protocol.md §1, §4), all up to the last non-flexible
+/// version: OffsetCommit 0-7 (kafka-python sends 2, KafkaJS 5, librdkafka 7). OffsetFetch starts at
+/// 1: v0 read ZooKeeper offsets; KafkaJS needs >= 1, kafka-python sends 1, librdkafka picks 5
+/// (kafka-python's probe for OffsetFetch v2 sits below Fetch v11, so it still infers 2.3).
+/// FindCoordinator must include 0: librdkafka's BrokerGroupCoordinator and LZ4 feature gates test
+/// v0 (kafka-python sends 0; v1+ is needed for transaction coordinators). JoinGroup 0-5: KafkaJS
+/// and librdkafka pick 5 (null group instance id when static membership is not configured),
+/// kafka-python sends 2. Heartbeat/LeaveGroup/SyncGroup 0-3 (LeaveGroup v3 is KafkaJS's batch of
+/// members), DescribeGroups 0-4 and ListGroups 0-2 (librdkafka's legacy list_groups sends 0),
+/// DeleteGroups 0-1, OffsetDelete 0 (never flexible: first_flexible -1).
+inline constexpr std::array<api_info, 25> api_table = {{
     {0, "Produce", 3, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
@@ -38,12 +48,23 @@ inline constexpr std::array<api_info, 14> api_table = {{
     {5, "StopReplica", 0, 1, 2},
     {6, "UpdateMetadata", 0, 5, 6},
     {7, "ControlledShutdown", 1, 2, 3},
+    {8, "OffsetCommit", 0, 7, 8},
+    {9, "OffsetFetch", 1, 5, 6},
+    {10, "FindCoordinator", 0, 2, 3},
+    {11, "JoinGroup", 0, 5, 6},
+    {12, "Heartbeat", 0, 3, 4},
+    {13, "LeaveGroup", 0, 3, 4},
+    {14, "SyncGroup", 0, 3, 4},
+    {15, "DescribeGroups", 0, 4, 5},
+    {16, "ListGroups", 0, 2, 3},
     {18, "ApiVersions", 0, 2, 3},
     {19, "CreateTopics", 0, 4, 5},
     {20, "DeleteTopics", 0, 3, 4},
     {22, "InitProducerId", 0, 1, 2},
     {23, "OffsetForLeaderEpoch", 0, 3, 4},
     {37, "CreatePartitions", 0, 1, 2},
+    {42, "DeleteGroups", 0, 1, 2},
+    {47, "OffsetDelete", 0, 0, -1},
 }};
 
 inline constexpr int16_t api_versions_key = 18;

@@ -594,6 +594,7 @@ class Gen:
             if f.struct and not f.common:
                 self.sample_struct(e, f.struct, f"{qual}::{f.struct.cpp}")
         with e.block(f"inline void fill_sample({qual}& m, int16_t version, int seed) {{"):
+            e("(void)m;  // a struct without fields (e.g. ListGroupsRequest v0-2)")
             e("(void)version;")
             e("(void)seed;")
             for i, f in enumerate(s.fields):

@@ -2,6 +2,7 @@
 // written by hand from Kafka's protocol guide.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -140,7 +141,42 @@ TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(init_producer_id_api::first_flexible, 2);
     EXPECT_EQ(init_producer_id_request::api_key, 22);
     EXPECT_EQ(init_producer_id_response::api_key, 22);
-    EXPECT_EQ(std::tuple_size_v<all_apis>, 14u);
+    EXPECT_EQ(offset_commit_api::key, 8);
+    EXPECT_EQ(offset_commit_api::max_version, 7);
+    EXPECT_EQ(offset_commit_api::first_flexible, 8);
+    EXPECT_EQ(offset_fetch_api::key, 9);
+    EXPECT_EQ(offset_fetch_api::min_version, 0);  // the schema has v0; the registry advertises 1-5
+    EXPECT_EQ(offset_fetch_api::max_version, 5);
+    EXPECT_EQ(offset_fetch_api::first_flexible, 6);
+    EXPECT_EQ(find_coordinator_api::key, 10);
+    EXPECT_EQ(find_coordinator_api::max_version, 2);
+    EXPECT_EQ(find_coordinator_api::first_flexible, 3);
+    EXPECT_EQ(join_group_api::key, 11);
+    EXPECT_EQ(join_group_api::name, "JoinGroup");
+    EXPECT_EQ(join_group_api::max_version, 5);
+    EXPECT_EQ(join_group_api::first_flexible, 6);
+    EXPECT_EQ(heartbeat_api::key, 12);
+    EXPECT_EQ(heartbeat_api::first_flexible, 4);
+    EXPECT_EQ(leave_group_api::key, 13);
+    EXPECT_EQ(leave_group_api::max_version, 3);
+    EXPECT_EQ(sync_group_api::key, 14);
+    EXPECT_EQ(sync_group_api::max_version, 3);
+    EXPECT_EQ(describe_groups_api::key, 15);
+    EXPECT_EQ(describe_groups_api::max_version, 4);
+    EXPECT_EQ(describe_groups_api::first_flexible, 5);
+    EXPECT_EQ(list_groups_api::key, 16);
+    EXPECT_EQ(list_groups_api::max_version, 2);
+    EXPECT_EQ(list_groups_api::first_flexible, 3);
+    EXPECT_EQ(delete_groups_api::key, 42);
+    EXPECT_EQ(delete_groups_api::max_version, 1);
+    EXPECT_EQ(delete_groups_api::first_flexible, 2);
+    EXPECT_EQ(offset_delete_api::key, 47);
+    EXPECT_EQ(offset_delete_api::min_version, 0);
+    EXPECT_EQ(offset_delete_api::max_version, 0);
+    EXPECT_EQ(offset_delete_api::first_flexible, -1);
+    EXPECT_EQ(join_group_request::api_key, 11);
+    EXPECT_EQ(offset_delete_response::api_key, 47);
+    EXPECT_EQ(std::tuple_size_v<all_apis>, 25u);
 }
 
 TEST(messages, schema_defaults_become_initialisers) {
@@ -812,4 +848,389 @@ TEST(messages, init_producer_id_defaults) {
     EXPECT_EQ(resp.producer_id, -1);
     EXPECT_EQ(resp.producer_epoch, -1);
     EXPECT_EQ(resp.error_code, 0);
+}
+
+// ---- Consumer-group APIs (keys 8-16, 42, 47): literal bytes written from Kafka 2.8's layouts
+// (non-flexible: int16-length strings with -1 for null, int32-length bytes, int32 array counts).
+
+TEST(messages, find_coordinator_v0_request_and_v1_response_known_bytes) {
+    find_coordinator_request req;
+    req.key = "grp";
+    req.key_type = 1;  // v1+: absent (dropped) at v0
+    expect_layout(req, 0, bytes_of({0, 3, 'g', 'r', 'p'}));
+    expect_layout(req, 1, bytes_of({0, 3, 'g', 'r', 'p', 1}));
+    auto d = decode_message<find_coordinator_request>(bytes_of({0, 3, 'g', 'r', 'p'}), 0);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().key, "grp");
+    EXPECT_EQ(d.value().key_type, 0);  // v0 only knows group coordinators
+
+    find_coordinator_response resp;
+    resp.error_message = std::nullopt;  // the default is "" (Kafka's schema sets none)
+    resp.node_id = 2;
+    resp.host = "b1";
+    resp.port = 9092;  // 0x2384
+    expect_layout(resp, 1, bytes_of({0, 0, 0, 0,                // throttle_time_ms
+                                     0, 0,                      // error_code
+                                     0xff, 0xff,                // error_message null
+                                     0, 0, 0, 2,                // node_id
+                                     0, 2, 'b', '1',            // host
+                                     0, 0, 0x23, 0x84}));       // port
+    EXPECT_EQ(encode(resp, 2), encode(resp, 1));
+    expect_layout(resp, 0, bytes_of({0, 0, 0, 0, 0, 2, 0, 2, 'b', '1', 0, 0, 0x23, 0x84}));
+    find_coordinator_response err;
+    err.error_code = 15;  // COORDINATOR_NOT_AVAILABLE
+    err.error_message = "x";
+    err.node_id = -1;
+    err.port = -1;
+    expect_layout(err, 1, bytes_of({0, 0, 0, 0, 0, 15, 0, 1, 'x', 0xff, 0xff, 0xff, 0xff, 0, 0,
+                                    0xff, 0xff, 0xff, 0xff}));
+}
+
+namespace {
+join_group_request join_request() {
+    join_group_request j;
+    j.group_id = "g";
+    j.session_timeout_ms = 10000;      // 0x2710
+    j.rebalance_timeout_ms = 300000;   // 0x000493e0, v1+
+    j.member_id = "";
+    j.protocol_type = "consumer";
+    j.protocols.push_back({"range", bytes_of({1, 2}), {}});
+    return j;
+}
+}  // namespace
+
+TEST(messages, join_group_v0_and_v5_requests_known_bytes) {
+    auto j = join_request();
+    auto protocols = bytes_of({0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',  // protocol_type
+                               0, 0, 0, 1,                                    // protocols: 1
+                               0, 5, 'r', 'a', 'n', 'g', 'e',                 //  name
+                               0, 0, 0, 2, 1, 2});                            //  metadata
+    // v0: no rebalance timeout (the coordinator uses the session timeout instead).
+    std::vector<uint8_t> v0 = bytes_of({0, 1, 'g', 0, 0, 0x27, 0x10, 0, 0});
+    v0.insert(v0.end(), protocols.begin(), protocols.end());
+    expect_layout(j, 0, v0);
+    auto d0 = decode_message<join_group_request>(v0, 0);
+    ASSERT_TRUE(d0);
+    EXPECT_EQ(d0.value().rebalance_timeout_ms, -1);  // absent
+    ASSERT_EQ(d0.value().protocols.size(), 1u);
+    EXPECT_EQ(d0.value().protocols[0].metadata, bytes_of({1, 2}));
+
+    // v1-v4: rebalance timeout after the session timeout.
+    std::vector<uint8_t> v1 = bytes_of({0, 1, 'g', 0, 0, 0x27, 0x10, 0, 0x04, 0x93, 0xe0, 0, 0});
+    v1.insert(v1.end(), protocols.begin(), protocols.end());
+    for (int16_t v = 1; v <= 4; ++v) expect_layout(j, v, v1);
+
+    // v5: a null group instance id (what KafkaJS and librdkafka send without static membership)
+    // between the member id and the protocol type.
+    std::vector<uint8_t> v5 = bytes_of({0, 1, 'g', 0, 0, 0x27, 0x10, 0, 0x04, 0x93, 0xe0, 0, 0,
+                                        0xff, 0xff});
+    v5.insert(v5.end(), protocols.begin(), protocols.end());
+    expect_layout(j, 5, v5);
+    auto d5 = decode_message<join_group_request>(v5, 5);
+    ASSERT_TRUE(d5);
+    EXPECT_EQ(d5.value().group_instance_id, std::nullopt);
+    EXPECT_EQ(d5.value().rebalance_timeout_ms, 300000);
+    EXPECT_FALSE(decode_message<join_group_request>(v5, 6));  // flexible: not ours
+}
+
+TEST(messages, join_group_v2_response_with_members_known_bytes) {
+    join_group_response r;
+    r.generation_id = 3;
+    r.protocol_name = "range";
+    r.leader = "m1";
+    r.member_id = "m1";
+    r.members.push_back({"m1", std::nullopt, bytes_of({0xaa}), {}});
+    r.members.push_back({"m2", std::string("i2"), {}, {}});  // instance id: v5+ only
+    expect_layout(r, 2, bytes_of({0, 0, 0, 0,                        // throttle_time_ms
+                                  0, 0,                              // error_code
+                                  0, 0, 0, 3,                        // generation_id
+                                  0, 5, 'r', 'a', 'n', 'g', 'e',     // protocol_name
+                                  0, 2, 'm', '1',                    // leader
+                                  0, 2, 'm', '1',                    // member_id
+                                  0, 0, 0, 2,                        // members: 2
+                                  0, 2, 'm', '1', 0, 0, 0, 1, 0xaa,  //  m1, metadata [aa]
+                                  0, 2, 'm', '2', 0, 0, 0, 0}));     //  m2, metadata []
+    // v5 adds each member's (nullable) group instance id between member id and metadata.
+    EXPECT_EQ(encode(r, 5), bytes_of({0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 5, 'r', 'a', 'n', 'g', 'e',
+                                      0, 2, 'm', '1', 0, 2, 'm', '1', 0, 0, 0, 2,
+                                      0, 2, 'm', '1', 0xff, 0xff, 0, 0, 0, 1, 0xaa,
+                                      0, 2, 'm', '2', 0, 2, 'i', '2', 0, 0, 0, 0}));
+    // v0-v1: no throttle time.
+    auto v0 = encode(r, 0);
+    EXPECT_EQ(std::vector<uint8_t>(v0.begin(), v0.begin() + 6), bytes_of({0, 0, 0, 0, 0, 3}));
+    EXPECT_EQ(v0.size(), encode(r, 2).size() - 4);
+}
+
+TEST(messages, sync_group_v1_request_with_assignments_known_bytes) {
+    sync_group_request s;
+    s.group_id = "g";
+    s.generation_id = 3;
+    s.member_id = "m1";
+    s.group_instance_id = "i1";  // v3+: dropped at v1
+    s.assignments.push_back({"m1", bytes_of({1, 2, 3}), {}});
+    s.assignments.push_back({"m2", {}, {}});
+    expect_layout(s, 1, bytes_of({0, 1, 'g',                          // group_id
+                                  0, 0, 0, 3,                         // generation_id
+                                  0, 2, 'm', '1',                     // member_id
+                                  0, 0, 0, 2,                         // assignments: 2
+                                  0, 2, 'm', '1', 0, 0, 0, 3, 1, 2, 3,
+                                  0, 2, 'm', '2', 0, 0, 0, 0}));
+    EXPECT_EQ(encode(s, 0), encode(s, 1));
+    // v3: the instance id follows the member id.
+    expect_layout(s, 3, bytes_of({0, 1, 'g', 0, 0, 0, 3, 0, 2, 'm', '1', 0, 2, 'i', '1',
+                                  0, 0, 0, 2, 0, 2, 'm', '1', 0, 0, 0, 3, 1, 2, 3,
+                                  0, 2, 'm', '2', 0, 0, 0, 0}));
+    sync_group_response r;
+    r.throttle_time_ms = 1;
+    r.error_code = 27;  // REBALANCE_IN_PROGRESS
+    expect_layout(r, 1, bytes_of({0, 0, 0, 1, 0, 27, 0, 0, 0, 0}));
+    expect_layout(r, 0, bytes_of({0, 27, 0, 0, 0, 0}));
+}
+
+TEST(messages, offset_commit_v1_v2_v7_requests_known_bytes) {
+    offset_commit_request c;
+    c.group_id = "g";
+    c.generation_id = 3;
+    c.member_id = "m1";
+    c.retention_time_ms = -1;
+    offset_commit_request::offset_commit_request_topic t;
+    t.name = "t";
+    offset_commit_request::offset_commit_request_topic::offset_commit_request_partition p;
+    p.partition_index = 0;
+    p.committed_offset = 42;
+    p.committed_leader_epoch = 5;  // v6+
+    p.commit_timestamp = 0x0102;   // v1 only
+    p.committed_metadata = "";
+    t.partitions.push_back(p);
+    c.topics.push_back(t);
+
+    // v2 (kafka-python): retention time after the member id, no per-partition timestamp.
+    auto v2 = bytes_of({0, 1, 'g',                                      // group_id
+                        0, 0, 0, 3,                                     // generation_id
+                        0, 2, 'm', '1',                                 // member_id
+                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // retention_time_ms -1
+                        0, 0, 0, 1, 0, 1, 't',                          // [topic "t"
+                        0, 0, 0, 1, 0, 0, 0, 0,                         //  [partition 0
+                        0, 0, 0, 0, 0, 0, 0, 42,                        //   offset 42
+                        0, 0});                                         //   metadata ""
+    expect_layout(c, 2, v2);
+    EXPECT_EQ(encode(c, 3), v2);
+    EXPECT_EQ(encode(c, 4), v2);
+    // v1: no retention time, a commit timestamp per partition before the metadata.
+    expect_layout(c, 1, bytes_of({0, 1, 'g', 0, 0, 0, 3, 0, 2, 'm', '1',
+                                  0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0,
+                                  0, 0, 0, 0, 0, 0, 0, 42,
+                                  0, 0, 0, 0, 0, 0, 0x01, 0x02,   // commit_timestamp
+                                  0, 0}));
+    // v0: group id and topics only.
+    expect_layout(c, 0, bytes_of({0, 1, 'g', 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0,
+                                  0, 0, 0, 0, 0, 0, 0, 42, 0, 0}));
+
+    // v7 (librdkafka): null instance id after the member id, no retention, leader epoch after the
+    // offset, null metadata.
+    c.topics[0].partitions[0].committed_metadata = std::nullopt;
+    expect_layout(c, 7, bytes_of({0, 1, 'g', 0, 0, 0, 3, 0, 2, 'm', '1',
+                                  0xff, 0xff,                     // group_instance_id null
+                                  0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0,
+                                  0, 0, 0, 0, 0, 0, 0, 42,
+                                  0, 0, 0, 5,                     // committed_leader_epoch
+                                  0xff, 0xff}));                  // metadata null
+    auto d = decode_message<offset_commit_request>(encode(c, 7), 7);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().retention_time_ms, -1);  // absent at v7
+    EXPECT_EQ(d.value().topics[0].partitions[0].commit_timestamp, -1);
+    EXPECT_EQ(d.value().topics[0].partitions[0].committed_metadata, std::nullopt);
+
+    offset_commit_response r;
+    r.throttle_time_ms = 2;
+    r.topics.push_back({"t", {{0, 22, {}}}, {}});  // ILLEGAL_GENERATION
+    expect_layout(r, 3, bytes_of({0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0, 0, 22}));
+    expect_layout(r, 2, bytes_of({0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0, 0, 22}));
+}
+
+TEST(messages, offset_fetch_v1_request_and_v5_response_known_bytes) {
+    offset_fetch_request f;
+    f.group_id = "g";
+    f.topics = std::vector<offset_fetch_request::offset_fetch_request_topic>{{"t", {0, 1}, {}}};
+    auto v1 = bytes_of({0, 1, 'g', 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1});
+    expect_layout(f, 1, v1);
+    for (int16_t v = 0; v <= 5; ++v) EXPECT_EQ(encode(f, v), v1);
+    // v2+: null topics = every partition the group committed; not valid before v2.
+    offset_fetch_request all;
+    all.group_id = "g";
+    all.topics = std::nullopt;
+    auto null_topics = bytes_of({0, 1, 'g', 0xff, 0xff, 0xff, 0xff});
+    expect_layout(all, 2, null_topics);
+    EXPECT_FALSE(decode_message<offset_fetch_request>(null_topics, 1));
+    auto dn = decode_message<offset_fetch_request>(null_topics, 5);
+    ASSERT_TRUE(dn);
+    EXPECT_EQ(dn.value().topics, std::nullopt);
+
+    offset_fetch_response r;
+    offset_fetch_response::offset_fetch_response_topic t;
+    t.name = "t";
+    t.partitions.push_back({0, 42, 5, std::string(""), 0, {}});
+    t.partitions.push_back({1, -1, -1, std::string(""), 0, {}});  // nothing committed
+    r.topics.push_back(t);
+    auto partitions_v5 = bytes_of({0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 2,
+                                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42,  // partition 0, offset 42
+                                   0, 0, 0, 5, 0, 0, 0, 0,               // epoch 5, metadata "", error 0
+                                   0, 0, 0, 1,                           // partition 1
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0});
+    std::vector<uint8_t> v5 = bytes_of({0, 0, 0, 0});  // throttle_time_ms
+    v5.insert(v5.end(), partitions_v5.begin(), partitions_v5.end());
+    v5.push_back(0);  // top-level error_code, after the topics
+    v5.push_back(0);
+    expect_layout(r, 5, v5);
+
+    // Group-level error (v2+): COORDINATOR_LOAD_IN_PROGRESS, no topics.
+    offset_fetch_response err;
+    err.error_code = 14;
+    expect_layout(err, 5, bytes_of({0, 0, 0, 0, 0, 0, 0, 0, 0, 14}));
+    expect_layout(err, 2, bytes_of({0, 0, 0, 0, 0, 14}));        // no throttle before v3
+    expect_layout(err, 1, bytes_of({0, 0, 0, 0}));               // no top-level error before v2
+    auto d = decode_message<offset_fetch_response>(v5, 5);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d.value().topics[0].partitions[0].committed_leader_epoch, 5);
+    EXPECT_EQ(d.value().topics[0].partitions[1].committed_offset, -1);
+    // v4: no leader epoch.
+    EXPECT_EQ(encode(r, 4).size(), v5.size() - 8);
+}
+
+TEST(messages, leave_group_v3_request_with_members_known_bytes) {
+    leave_group_request l;
+    l.group_id = "g";
+    l.member_id = "m0";  // v0-v2 only
+    l.members.push_back({"m1", std::nullopt, {}});
+    l.members.push_back({"m2", std::string("i2"), {}});
+    expect_layout(l, 3, bytes_of({0, 1, 'g', 0, 0, 0, 2,
+                                  0, 2, 'm', '1', 0xff, 0xff,
+                                  0, 2, 'm', '2', 0, 2, 'i', '2'}));
+    expect_layout(l, 1, bytes_of({0, 1, 'g', 0, 2, 'm', '0'}));
+
+    leave_group_response r;
+    r.members.push_back({"m1", std::nullopt, 25, {}});  // UNKNOWN_MEMBER_ID
+    expect_layout(r, 3, bytes_of({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 'm', '1', 0xff, 0xff, 0, 25}));
+    expect_layout(r, 1, bytes_of({0, 0, 0, 0, 0, 0}));
+    expect_layout(r, 0, bytes_of({0, 0}));
+}
+
+TEST(messages, heartbeat_known_bytes) {
+    heartbeat_request h;
+    h.group_id = "g";
+    h.generation_id = 1;
+    h.member_id = "m";
+    expect_layout(h, 1, bytes_of({0, 1, 'g', 0, 0, 0, 1, 0, 1, 'm'}));
+    expect_layout(h, 3, bytes_of({0, 1, 'g', 0, 0, 0, 1, 0, 1, 'm', 0xff, 0xff}));
+    heartbeat_response r;
+    r.error_code = 27;
+    expect_layout(r, 0, bytes_of({0, 27}));
+    expect_layout(r, 3, bytes_of({0, 0, 0, 0, 0, 27}));
+}
+
+TEST(messages, describe_groups_v0_response_known_bytes) {
+    describe_groups_response r;
+    r.throttle_time_ms = 9;  // v1+: dropped
+    describe_groups_response::described_group g;
+    g.group_id = "g";
+    g.group_state = "Stable";
+    g.protocol_type = "consumer";
+    g.protocol_data = "range";
+    g.members.push_back({"m1", std::nullopt, "c", "/h", bytes_of({1}), bytes_of({2, 3}), {}});
+    r.groups.push_back(g);
+    auto v0 = bytes_of({0, 0, 0, 1,                                      // groups: 1
+                        0, 0,                                            // error_code
+                        0, 1, 'g',                                       // group_id
+                        0, 6, 'S', 't', 'a', 'b', 'l', 'e',              // group_state
+                        0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',    // protocol_type
+                        0, 5, 'r', 'a', 'n', 'g', 'e',                   // protocol_data
+                        0, 0, 0, 1,                                      // members: 1
+                        0, 2, 'm', '1',                                  //  member_id
+                        0, 1, 'c',                                       //  client_id
+                        0, 2, '/', 'h',                                  //  client_host
+                        0, 0, 0, 1, 1,                                   //  member_metadata
+                        0, 0, 0, 2, 2, 3});                              //  member_assignment
+    expect_layout(r, 0, v0);
+    // v3: throttle first, authorized operations (default INT32_MIN) after the members.
+    auto v3 = bytes_of({0, 0, 0, 9});
+    v3.insert(v3.end(), v0.begin(), v0.end());
+    for (int b : {0x80, 0, 0, 0}) v3.push_back(static_cast<uint8_t>(b));
+    expect_layout(r, 3, v3);
+
+    describe_groups_request q;
+    q.groups = {"a", "bc"};
+    q.include_authorized_operations = true;
+    expect_layout(q, 0, bytes_of({0, 0, 0, 2, 0, 1, 'a', 0, 2, 'b', 'c'}));
+    expect_layout(q, 3, bytes_of({0, 0, 0, 2, 0, 1, 'a', 0, 2, 'b', 'c', 1}));
+}
+
+TEST(messages, list_groups_and_delete_groups_known_bytes) {
+    list_groups_response r;
+    r.throttle_time_ms = 1;
+    r.groups.push_back({"g", "consumer", {}});
+    r.groups.push_back({"o", "", {}});  // an offsets-only group
+    auto groups = bytes_of({0, 0, 0, 2,
+                            0, 1, 'g', 0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',
+                            0, 1, 'o', 0, 0});
+    std::vector<uint8_t> v0 = {0, 0};  // error_code
+    v0.insert(v0.end(), groups.begin(), groups.end());
+    expect_layout(r, 0, v0);
+    std::vector<uint8_t> v1 = {0, 0, 0, 1, 0, 0};
+    v1.insert(v1.end(), groups.begin(), groups.end());
+    expect_layout(r, 1, v1);
+    expect_layout(r, 2, v1);
+    EXPECT_TRUE(encode(list_groups_request{}, 0).empty());  // empty body in v0-v2
+
+    delete_groups_request d;
+    d.groups_names = {"g"};
+    expect_layout(d, 1, bytes_of({0, 0, 0, 1, 0, 1, 'g'}));
+    delete_groups_response dr;
+    dr.results.push_back({"g", 68, {}});  // NON_EMPTY_GROUP
+    expect_layout(dr, 0, bytes_of({0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 'g', 0, 68}));
+}
+
+TEST(messages, offset_delete_v0_known_bytes) {
+    offset_delete_request q;
+    q.group_id = "g";
+    q.topics.push_back({"t", {{3, {}}}, {}});
+    expect_layout(q, 0, bytes_of({0, 1, 'g', 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 3}));
+    offset_delete_response r;
+    r.topics.push_back({"t", {{3, 86, {}}}, {}});  // GROUP_SUBSCRIBED_TO_TOPIC
+    expect_layout(r, 0, bytes_of({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1,
+                                  0, 0, 0, 3, 0, 86}));
+    EXPECT_FALSE(decode_message<offset_delete_request>(encode(q, 0), 1));  // v0 only
+    EXPECT_EQ(offset_delete_api::first_flexible, -1);
+}
+
+TEST(messages, consumer_group_defaults) {
+    offset_commit_request oc;
+    EXPECT_EQ(oc.generation_id, -1);        // a "simple" commit outside group management
+    EXPECT_EQ(oc.retention_time_ms, -1);    // the broker's retention
+    EXPECT_EQ(oc.group_instance_id, std::nullopt);
+    offset_commit_request::offset_commit_request_topic::offset_commit_request_partition ocp;
+    EXPECT_EQ(ocp.committed_leader_epoch, -1);
+    EXPECT_EQ(ocp.commit_timestamp, -1);
+    EXPECT_EQ(ocp.committed_metadata, "");  // nullable without a schema default: "" as in Kafka
+    offset_fetch_request of;
+    ASSERT_TRUE(of.topics.has_value());     // nullable, but default empty (not "all")
+    EXPECT_TRUE(of.topics->empty());
+    EXPECT_EQ(offset_fetch_response{}.error_code, 0);
+    EXPECT_EQ(offset_fetch_response::offset_fetch_response_topic::offset_fetch_response_partition{}
+                  .committed_leader_epoch,
+              -1);
+    EXPECT_EQ(find_coordinator_request{}.key_type, 0);
+    EXPECT_EQ(find_coordinator_response{}.error_message, "");  // set null explicitly for "no error"
+    join_group_request jg;
+    EXPECT_EQ(jg.rebalance_timeout_ms, -1);
+    EXPECT_EQ(jg.group_instance_id, std::nullopt);
+    EXPECT_EQ(join_group_response{}.generation_id, -1);
+    EXPECT_EQ(join_group_response::join_group_response_member{}.group_instance_id, std::nullopt);
+    EXPECT_EQ(heartbeat_request{}.group_instance_id, std::nullopt);
+    EXPECT_EQ(sync_group_request{}.group_instance_id, std::nullopt);
+    EXPECT_EQ(leave_group_request::member_identity{}.group_instance_id, std::nullopt);
+    EXPECT_FALSE(describe_groups_request{}.include_authorized_operations);
+    EXPECT_EQ(describe_groups_response::described_group{}.authorized_operations, INT32_MIN);
+    EXPECT_EQ(describe_groups_response::described_group::described_group_member{}.group_instance_id,
+              std::nullopt);
 }

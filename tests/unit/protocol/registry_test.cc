@@ -28,9 +28,15 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
                                 {2, 0, 3, "ListOffsets"},     {3, 0, 6, "Metadata"},
                                 {4, 0, 3, "LeaderAndIsr"},    {5, 0, 1, "StopReplica"},
                                 {6, 0, 5, "UpdateMetadata"},  {7, 1, 2, "ControlledShutdown"},
+                                {8, 0, 7, "OffsetCommit"},    {9, 1, 5, "OffsetFetch"},
+                                {10, 0, 2, "FindCoordinator"}, {11, 0, 5, "JoinGroup"},
+                                {12, 0, 3, "Heartbeat"},      {13, 0, 3, "LeaveGroup"},
+                                {14, 0, 3, "SyncGroup"},      {15, 0, 4, "DescribeGroups"},
+                                {16, 0, 2, "ListGroups"},
                                 {18, 0, 2, "ApiVersions"},    {19, 0, 4, "CreateTopics"},
                                 {20, 0, 3, "DeleteTopics"},   {22, 0, 1, "InitProducerId"},
-                                {23, 0, 3, "OffsetForLeaderEpoch"}, {37, 0, 1, "CreatePartitions"}};
+                                {23, 0, 3, "OffsetForLeaderEpoch"}, {37, 0, 1, "CreatePartitions"},
+                                {42, 0, 1, "DeleteGroups"},   {47, 0, 0, "OffsetDelete"}};
     ASSERT_EQ(supported_apis().size(), want.size());
     for (const auto& w : want) {
         const api_info* a = find_api(w.key);
@@ -43,7 +49,9 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
         EXPECT_FALSE(is_supported(w.key, static_cast<int16_t>(w.hi + 1)));
         EXPECT_FALSE(is_supported(w.key, static_cast<int16_t>(w.lo - 1)));
     }
-    EXPECT_EQ(find_api(8), nullptr);
+    EXPECT_FALSE(is_supported(9, 0));   // OffsetFetch v0 (ZooKeeper offsets): schema only
+    EXPECT_TRUE(is_supported(10, 0));   // FindCoordinator v0: librdkafka's feature gates
+    EXPECT_EQ(find_api(17), nullptr);   // SaslHandshake
     EXPECT_EQ(find_api(-1), nullptr);
     EXPECT_EQ(find_api(1000), nullptr);
     EXPECT_FALSE(is_supported(18, 3));  // decodable, not advertised
@@ -61,7 +69,8 @@ TEST(api_registry, kafka_python_version_probes_are_unchanged) {
     EXPECT_FALSE(is_supported(0, 8));     // Produce v8 -> 2.4
     EXPECT_TRUE(is_supported(1, 11));     // Fetch v11 -> 2.3
     EXPECT_FALSE(is_supported(2, 5));
-    EXPECT_EQ(find_api(9), nullptr);      // OffsetFetch
+    // OffsetFetch v2 (-> 0.10.2) is now advertised, but the walk stops at Fetch v11 first.
+    EXPECT_TRUE(is_supported(9, 2));
 }
 
 TEST(api_registry, flexible_versions_and_header_versions) {
@@ -91,6 +100,17 @@ TEST(api_registry, flexible_versions_and_header_versions) {
     EXPECT_EQ(request_header_version(22, 1), 1);
     EXPECT_EQ(response_header_version(22, 1), 0);
     EXPECT_EQ(request_header_version(22, 2), 2);
+    // Consumer-group APIs: served below Kafka's first flexible version; OffsetDelete never flexible.
+    for (auto [key, flex] : {std::pair<int16_t, int16_t>{8, 8}, {9, 6}, {10, 3}, {11, 6}, {12, 4},
+                             {13, 4}, {14, 4}, {15, 5}, {16, 3}, {42, 2}}) {
+        EXPECT_FALSE(is_flexible(key, static_cast<int16_t>(flex - 1))) << key;
+        EXPECT_TRUE(is_flexible(key, flex)) << key;
+        EXPECT_EQ(request_header_version(key, static_cast<int16_t>(flex - 1)), 1) << key;
+        EXPECT_EQ(response_header_version(key, static_cast<int16_t>(flex - 1)), 0) << key;
+    }
+    EXPECT_FALSE(is_flexible(47, 0));
+    EXPECT_FALSE(is_flexible(47, 100));
+    EXPECT_EQ(find_api(47)->first_flexible, -1);
     EXPECT_EQ(request_header_version(4, 3), 1);
     EXPECT_EQ(response_header_version(6, 5), 0);
 
@@ -224,17 +244,26 @@ TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
             EXPECT_EQ(d.value().api_keys[i].min_version, api_table[i].min_version);
             EXPECT_EQ(d.value().api_keys[i].max_version, api_table[i].max_version);
         }
-        EXPECT_EQ(d.value().api_keys[8].api_key, 18);
-        EXPECT_EQ(d.value().api_keys[8].max_version, 2);
         EXPECT_EQ(d.value().api_keys[7].api_key, 7);  // ControlledShutdown 1-2
         EXPECT_EQ(d.value().api_keys[7].min_version, 1);
-        EXPECT_EQ(d.value().api_keys[11].api_key, 22);  // InitProducerId 0-1, between 20 and 23
-        EXPECT_EQ(d.value().api_keys[11].min_version, 0);
-        EXPECT_EQ(d.value().api_keys[11].max_version, 1);
-        EXPECT_EQ(d.value().api_keys[12].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
-        EXPECT_EQ(d.value().api_keys[12].min_version, 0);
-        EXPECT_EQ(d.value().api_keys[12].max_version, 3);
-        EXPECT_EQ(d.value().api_keys[13].api_key, 37);
+        EXPECT_EQ(d.value().api_keys[8].api_key, 8);  // OffsetCommit 0-7
+        EXPECT_EQ(d.value().api_keys[8].max_version, 7);
+        EXPECT_EQ(d.value().api_keys[9].api_key, 9);  // OffsetFetch 1-5
+        EXPECT_EQ(d.value().api_keys[9].min_version, 1);
+        EXPECT_EQ(d.value().api_keys[9].max_version, 5);
+        EXPECT_EQ(d.value().api_keys[16].api_key, 16);  // ListGroups 0-2
+        EXPECT_EQ(d.value().api_keys[17].api_key, 18);
+        EXPECT_EQ(d.value().api_keys[17].max_version, 2);
+        EXPECT_EQ(d.value().api_keys[20].api_key, 22);  // InitProducerId 0-1, between 20 and 23
+        EXPECT_EQ(d.value().api_keys[20].min_version, 0);
+        EXPECT_EQ(d.value().api_keys[20].max_version, 1);
+        EXPECT_EQ(d.value().api_keys[21].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
+        EXPECT_EQ(d.value().api_keys[21].min_version, 0);
+        EXPECT_EQ(d.value().api_keys[21].max_version, 3);
+        EXPECT_EQ(d.value().api_keys[22].api_key, 37);
+        EXPECT_EQ(d.value().api_keys[23].api_key, 42);  // DeleteGroups 0-1
+        EXPECT_EQ(d.value().api_keys[24].api_key, 47);  // OffsetDelete 0
+        EXPECT_EQ(d.value().api_keys[24].max_version, 0);
     }
 }
 
