@@ -12,6 +12,8 @@
 #include "broker/clock.h"
 #include "broker/controller_channel.h"
 #include "broker/controller_requests.h"
+#include "broker/group/group_coordinator.h"
+#include "broker/group/replica_offsets_log.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
 #include "broker/net/server.h"
@@ -152,8 +154,23 @@ bool application::start() {
 
     // 4. The listener opens before registration: the controller connects to it as soon as it sees
     //    our znode. Client requests wait (bounded) for the first UpdateMetadata.
-    handlers_ = std::make_unique<handlers>(
-        handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this, producer_ids_.get()});
+    // The group coordinator serves the groups of the __consumer_offsets partitions this broker
+    // leads; LeaderAndIsr tells it which (handlers/inter_broker.cc).
+    offsets_log_ = std::make_unique<group::replica_offsets_log>(*replicas_, io_.get_executor(),
+                                                                cfg_.offsets_commit_timeout_ms);
+    group::coordinator_config group_cfg;
+    group_cfg.offsets_partitions = cfg_.offsets_topic_num_partitions;
+    group_cfg.initial_rebalance_delay_ms = cfg_.group_initial_rebalance_delay_ms;
+    group_cfg.min_session_timeout_ms = cfg_.group_min_session_timeout_ms;
+    group_cfg.max_session_timeout_ms = cfg_.group_max_session_timeout_ms;
+    group_cfg.max_group_size = cfg_.group_max_size;
+    group_cfg.offset_metadata_max_bytes = cfg_.offset_metadata_max_bytes;
+    group_cfg.offsets_retention_ms = cfg_.offsets_retention_ms;
+    group_cfg.offsets_retention_check_interval_ms = cfg_.offsets_retention_check_interval_ms;
+    groups_ = group::group_coordinator::make(io_.get_executor(), *offsets_log_, group_cfg, [] { return wall_clock_ms(); });
+    groups_->start();
+    handlers_ = std::make_unique<handlers>(handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this,
+                                                           producer_ids_.get(), groups_.get()});
     dispatcher_ = std::make_unique<request_dispatcher>(*handlers_);
     server_ = std::make_unique<server>(io_, *dispatcher_, metrics_, cfg_.socket_request_max_bytes);
     if (auto r = server_->listen(cfg_.listener); !r) {
@@ -369,6 +386,10 @@ void application::stop() {
     }
     if (producer_ids_) {
         producer_ids_->stop();
+    }
+    // Held JoinGroup/SyncGroup answers go out as NOT_COORDINATOR before the logs close.
+    if (groups_) {
+        groups_->stop();
     }
     // Followers stop fetching before the logs close; the last high watermarks are checkpointed.
     if (replicas_) {

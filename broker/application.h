@@ -24,6 +24,11 @@ namespace storage {
 class log_manager;
 }
 
+namespace broker::group {
+class group_coordinator;
+class replica_offsets_log;
+}
+
 namespace broker {
 
 class metadata_cache;
@@ -81,6 +86,8 @@ private:
     std::shared_ptr<coordination::controller> controller_;
     std::unique_ptr<controller_channel> channel_;
     std::unique_ptr<controller_requests> requests_;
+    std::unique_ptr<group::replica_offsets_log> offsets_log_;
+    std::shared_ptr<group::group_coordinator> groups_;
     std::unique_ptr<handlers> handlers_;
     std::unique_ptr<request_dispatcher> dispatcher_;
     std::unique_ptr<server> server_;

@@ -142,6 +142,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
     };
     int64_t retention_hours = -2, retention_minutes = -2, retention_ms = -2;
     int64_t transactional_id_expiration_ms = -2;
+    int64_t offsets_retention_minutes = -2;
     int64_t segment_bytes = static_cast<int64_t>(c.log_segment_bytes);
     int32_t index_interval = static_cast<int32_t>(c.log_index_interval_bytes);
     int32_t rf = c.default_replication_factor, offsets_rf = c.offsets_topic_replication_factor;
@@ -180,6 +181,16 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"num.partitions", int32_key(c.num_partitions, 1)},
         {"default.replication.factor", int32_key(rf, 1)},
         {"offsets.topic.replication.factor", int32_key(offsets_rf, 1)},
+        {"offsets.topic.num.partitions", int32_key(c.offsets_topic_num_partitions, 1)},
+        {"offsets.topic.segment.bytes", int64_key(c.offsets_topic_segment_bytes, 1024)},
+        {"offsets.retention.minutes", int64_key(offsets_retention_minutes, 1)},
+        {"offsets.retention.check.interval.ms", int64_key(c.offsets_retention_check_interval_ms, 1)},
+        {"offsets.commit.timeout.ms", int32_key(c.offsets_commit_timeout_ms, 1)},
+        {"offset.metadata.max.bytes", int32_key(c.offset_metadata_max_bytes, 0)},
+        {"group.initial.rebalance.delay.ms", int32_key(c.group_initial_rebalance_delay_ms, 0)},
+        {"group.min.session.timeout.ms", int32_key(c.group_min_session_timeout_ms, 0)},
+        {"group.max.session.timeout.ms", int32_key(c.group_max_session_timeout_ms, 0)},
+        {"group.max.size", int32_key(c.group_max_size, 1)},
         {"min.insync.replicas", int32_key(c.min_insync_replicas, 1)},
         {"auto.create.topics.enable", bool_key(c.auto_create_topics_enable)},
         {"delete.topic.enable", bool_key(c.delete_topic_enable)},
@@ -244,6 +255,9 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
     // that key still counts when producer.id.expiration.ms is not set.
     if (transactional_id_expiration_ms != -2 && !props.contains("producer.id.expiration.ms")) {
         c.producer_id_expiration_ms = transactional_id_expiration_ms;
+    }
+    if (offsets_retention_minutes != -2) {
+        c.offsets_retention_ms = to_ms(offsets_retention_minutes, 60 * 1000);
     }
     if (retention_ms != -2) {
         c.log_retention_ms = retention_ms;

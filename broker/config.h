@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,7 +59,18 @@ struct config {
     // Idempotent producers: state of a producer id silent this long is dropped (Kafka's names).
     int64_t producer_id_expiration_ms = 86400000;
     int64_t producer_id_expiration_check_interval_ms = 600000;
+    // Group coordinator and __consumer_offsets (Kafka's names and defaults).
     int16_t offsets_topic_replication_factor = 3;
+    int32_t offsets_topic_num_partitions = 50;
+    int64_t offsets_topic_segment_bytes = 104857600;
+    int64_t offsets_retention_ms = 7LL * 24 * 3600 * 1000;  // offsets.retention.minutes = 10080
+    int64_t offsets_retention_check_interval_ms = 600000;
+    int32_t offsets_commit_timeout_ms = 5000;
+    int32_t offset_metadata_max_bytes = 4096;
+    int32_t group_initial_rebalance_delay_ms = 3000;
+    int32_t group_min_session_timeout_ms = 6000;
+    int32_t group_max_session_timeout_ms = 1800000;
+    int32_t group_max_size = std::numeric_limits<int32_t>::max();
     bool auto_leader_rebalance_enable = true;
     int64_t leader_imbalance_check_interval_seconds = 300;
     int32_t leader_imbalance_per_broker_percentage = 10;

@@ -61,6 +61,8 @@ asio::awaitable<dispatch_result> request_dispatcher::dispatch(std::span<uint8_t>
     }
     protocol::encode_response_header(out, header.correlation_id,
                                      protocol::response_header_version(header.api_key, header.api_version));
+    // "host:port" -> host (IPv6 addresses keep their colons).
+    set_current_client_host(peer.substr(0, peer.rfind(':')));
     try {
         co_return co_await (handlers_.*handler)(header, in, out);
     } catch (const protocol::wire::decode_error& e) {

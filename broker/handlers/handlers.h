@@ -27,6 +27,10 @@ class topic_store;
 class producer_id_manager;
 }
 
+namespace broker::group {
+class group_coordinator;
+}
+
 namespace broker {
 
 class metadata_cache;
@@ -55,6 +59,8 @@ struct handler_context {
     controller_gateway* controller = nullptr;  // null in tests that need no controller
     /// Cluster-unique producer ids (InitProducerId); null: answered COORDINATOR_NOT_AVAILABLE.
     coordination::producer_id_manager* producer_ids = nullptr;
+    /// The consumer-group coordinator; null: group requests are answered COORDINATOR_NOT_AVAILABLE.
+    group::group_coordinator* groups = nullptr;
 };
 
 /// One handler per Kafka API, each in handlers/<api>.cc. A handler decodes its request body from
@@ -96,6 +102,29 @@ public:
                                                          protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> controlled_shutdown(const protocol::request_header&,
                                                                 protocol::wire::reader&, protocol::wire::writer&);
+    // Consumer groups (handlers/groups.cc).
+    boost::asio::awaitable<dispatch_result> find_coordinator(const protocol::request_header&,
+                                                             protocol::wire::reader&, protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> join_group(const protocol::request_header&, protocol::wire::reader&,
+                                                       protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> sync_group(const protocol::request_header&, protocol::wire::reader&,
+                                                       protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> heartbeat(const protocol::request_header&, protocol::wire::reader&,
+                                                      protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> leave_group(const protocol::request_header&, protocol::wire::reader&,
+                                                        protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> offset_commit(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> offset_fetch(const protocol::request_header&, protocol::wire::reader&,
+                                                         protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> list_groups(const protocol::request_header&, protocol::wire::reader&,
+                                                        protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> describe_groups(const protocol::request_header&,
+                                                            protocol::wire::reader&, protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> delete_groups(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> offset_delete(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> delete_topics(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
 
@@ -113,6 +142,13 @@ public:
 private:
     handler_context ctx_;
 };
+
+/// The address of the client whose request is being dispatched on this thread (JoinGroup records
+/// it as the member's host, as Kafka does). Set by the dispatcher right before it starts a
+/// handler; valid in the handler only before its first co_await (a coroutine may resume on
+/// another thread).
+const std::string& current_client_host();
+void set_current_client_host(std::string host);
 
 template <class T>
 using completion_starter = std::function<void(std::function<void(T)>)>;

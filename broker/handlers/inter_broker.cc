@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/error_mapping.h"
+#include "broker/group/group_coordinator.h"
+#include "broker/group/replica_offsets_log.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
 #include "broker/replica_manager.h"
@@ -110,7 +112,17 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
         st.replicas = p.replicas;
         st.zk_version = p.zk_version;
         st.controller_epoch = p.controller_epoch;
-        e.error_code = protocol::to_wire(ctx_.replicas.become_leader_or_follower(topic, p.partition_index, st, leaders));
+        const auto outcome = ctx_.replicas.become_leader_or_follower(topic, p.partition_index, st, leaders);
+        e.error_code = protocol::to_wire(outcome);
+        // The group coordinator follows the leadership of __consumer_offsets (Kafka's
+        // onLeadershipChange): the new leader loads the partition's groups, the old one drops them.
+        if (ctx_.groups != nullptr && topic == group::offsets_topic && outcome == error_code::none) {
+            if (p.leader == ctx_.cfg.broker_id) {
+                ctx_.groups->became_leader(p.partition_index, p.leader_epoch);
+            } else {
+                ctx_.groups->resigned(p.partition_index);
+            }
+        }
     };
     for (const auto& p : req.ungrouped_partition_states) {
         apply(p.topic_name, p);
@@ -193,6 +205,7 @@ asio::awaitable<dispatch_result> handlers::stop_replica(const protocol::request_
         e.topic_name = topic;
         e.partition_index = index;
         e.error_code = protocol::to_wire(ctx_.replicas.stop_replica(topic, index, req.delete_partitions));
+        if (ctx_.groups != nullptr && topic == group::offsets_topic) ctx_.groups->resigned(index);
     };
     for (const auto& p : req.ungrouped_partitions) {
         stop(p.topic_name, p.partition_index);

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "broker/group/replica_offsets_log.h"
 #include "broker/handlers/handlers.h"
 #include "broker/metrics.h"
 #include "broker/replica_manager.h"
@@ -44,6 +45,11 @@ asio::awaitable<dispatch_result> handlers::produce(const protocol::request_heade
             if (req.transactional_id.has_value()) {
                 // Transactions are not served yet: refuse rather than store what we cannot commit.
                 pr.error_code = static_cast<int16_t>(error_code::transactional_id_authorization_failed);
+                continue;
+            }
+            if (topic.name == group::offsets_topic) {
+                // Only the group coordinator writes its log (Kafka: "Cannot append to internal topic").
+                pr.error_code = static_cast<int16_t>(error_code::invalid_topic_exception);
                 continue;
             }
             auto part = ctx_.replicas.get(topic.name, pd.index);
