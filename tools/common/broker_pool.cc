@@ -73,8 +73,10 @@ cli_result<protocol::metadata_response> broker_pool::metadata(
         bootstrap_conn_.reset();
         return request_failed("Metadata", to_string(*bootstrap_where_), resp.error());
     }
+    metadata_ids_.clear();
     for (const auto& b : resp.value().brokers) {
         if (b.port <= 0 || b.port > 65535) continue;
+        metadata_ids_.push_back(b.node_id);
         endpoint where{b.host, static_cast<uint16_t>(b.port)};
         auto old = addresses_.find(b.node_id);
         if (old != addresses_.end() && !(old->second == where)) brokers_.erase(b.node_id);
@@ -117,10 +119,6 @@ std::optional<endpoint> broker_pool::address(int32_t node_id) const {
     return it->second;
 }
 
-std::vector<int32_t> broker_pool::broker_ids() const {
-    std::vector<int32_t> ids;
-    for (const auto& [id, where] : addresses_) ids.push_back(id);
-    return ids;
-}
+std::vector<int32_t> broker_pool::broker_ids() const { return metadata_ids_; }
 
 }  // namespace tools

@@ -59,6 +59,7 @@ private:
     std::optional<endpoint> bootstrap_where_;
     std::map<int32_t, protocol::client::connection> brokers_;
     std::map<int32_t, endpoint> addresses_;
+    std::vector<int32_t> metadata_ids_;
 };
 
 /// "Error: <api> request to <where> failed: <reason>".
