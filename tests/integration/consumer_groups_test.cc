@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -16,6 +18,9 @@
 #include "protocol/messages/offset_fetch.h"
 #include "tests/integration/replication_fixture.h"
 
+#ifndef BROOK_CONSUMER_GROUPS_BINARY
+#error "BROOK_CONSUMER_GROUPS_BINARY must name the built brook-consumer-groups"
+#endif
 #ifndef BROOK_PYTHON_DIR
 #error "BROOK_PYTHON_DIR must point at tests/integration/python"
 #endif
@@ -492,6 +497,19 @@ TEST_F(consumer_groups_test, python_clients_consume_as_groups_and_commit) {
             EXPECT_EQ(committed[p], latest_offset(live_bootstrap(), topic, p)) << script << ": partition " << p
                                                                                << " lag is not 0";
         }
+        // And brook-consumer-groups --describe says so: one row per partition, LAG 0.
+        auto d = test_support::run_command(
+            {BROOK_CONSUMER_GROUPS_BINARY, "--bootstrap-server", live_bootstrap(), "--describe", "--group", group}, 60s);
+        ASSERT_EQ(d.exit_code(), 0) << d.describe();
+        int rows = 0;
+        for (const auto& line : lines(d.out)) {
+            std::istringstream fields(line);
+            std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+            if (f.size() < 6 || f[0] != group || f[1] != topic) continue;
+            ++rows;
+            EXPECT_EQ(f[5], "0") << script << ": " << line;
+        }
+        EXPECT_EQ(rows, 4) << d.out;
     }
 }
 
