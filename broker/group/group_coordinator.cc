@@ -42,8 +42,10 @@ error_code map_store_error(error_code e, bool offsets) {
     case error_code::unknown_topic_or_partition:
     case error_code::not_enough_replicas:
     case error_code::not_enough_replicas_after_append:
-    case error_code::request_timed_out:
         return error_code::coordinator_not_available;
+    case error_code::request_timed_out:
+        // storeGroup: the members rejoin; storeOffsets passes it on.
+        return offsets ? e : error_code::rebalance_in_progress;
     case error_code::not_leader_or_follower:
     case error_code::kafka_storage_error:
         return error_code::not_coordinator;
@@ -380,7 +382,9 @@ void group_coordinator::apply_loaded(int32_t p, uint64_t load_id, std::vector<ui
         g->protocol = v.protocol;
         g->leader = v.leader;
         g->state = v.members.empty() ? group_state::empty : group_state::stable;
-        g->state_timestamp = v.current_state_timestamp >= 0 ? v.current_state_timestamp : now;
+        // No timestamp (values before v2): none, so retention goes by the commit timestamps
+        // (Kafka's currentStateTimestamp.getOrElse(commitTimestamp)), not by the load time.
+        g->state_timestamp = v.current_state_timestamp;
         for (auto& mv : v.members) {
             member m;
             m.id = mv.member_id;
@@ -399,8 +403,10 @@ void group_coordinator::apply_loaded(int32_t p, uint64_t load_id, std::vector<ui
         groups_[id] = std::move(g);
     }
     for (auto& [k, v] : offsets) {
+        const bool known = groups_.contains(k.first);
         group& g = get_or_create(k.first);
         g.partition = p;
+        if (!known) g.state_timestamp = -1;  // an offsets-only group: retention by commit time
         g.offsets[k.second] = v;
     }
     it->second.loaded = true;
@@ -644,7 +650,7 @@ void group_coordinator::prepare_rebalance(group& g, const char* reason) {
         // first generation, instead of rebalancing once per arrival.
         g.initial_delay = true;
         g.new_member_added = false;
-        g.initial_delay_limit_ms = now + max_rebalance;
+        g.initial_delay_limit_ms = now + std::max<int64_t>(max_rebalance, cfg_.initial_rebalance_delay_ms);
         g.rebalance_deadline_ms = std::min(now + cfg_.initial_rebalance_delay_ms, g.initial_delay_limit_ms);
     } else {
         g.initial_delay = false;
@@ -688,7 +694,6 @@ void group_coordinator::complete_join(group& g) {
         if (it->second.sync_cb) std::exchange(it->second.sync_cb, nullptr)(sync_result{error_code::unknown_member_id, {}});
         it = g.members.erase(it);
     }
-    g.pending_members.clear();
     g.initial_delay = false;
     ++g.generation;
     if (g.members.empty()) {
@@ -1131,7 +1136,10 @@ void group_coordinator::delete_offsets(std::string group_id, std::vector<topic_p
 void group_coordinator::tick(int64_t now) {
     std::vector<std::string> ids;
     for (const auto& [id, g] : groups_) {
-        if (g->state != group_state::empty && g->state != group_state::dead) ids.push_back(id);
+        // Empty groups only for their pending member ids, which expire like sessions.
+        if (g->state != group_state::dead && (g->state != group_state::empty || !g->pending_members.empty())) {
+            ids.push_back(id);
+        }
     }
     for (const auto& id : ids) {
         group* g = find(id);
@@ -1175,12 +1183,14 @@ void group_coordinator::expire_offsets(int64_t now) {
         for (auto it = g.offsets.begin(); it != g.offsets.end();) {
             const offset_value& v = it->second;
             bool expired;
-            if (v.expire_timestamp) {
+            if (subscribed.contains(it->first.topic)) {
+                expired = false;  // an active consumer group keeps these, explicit expiry or not
+            } else if (v.expire_timestamp) {
                 expired = now >= *v.expire_timestamp;
             } else if (empty) {
                 expired = now - std::max(g.state_timestamp, v.commit_timestamp) >= cfg_.offsets_retention_ms;
             } else {
-                expired = !subscribed.contains(it->first.topic) && now - v.commit_timestamp >= cfg_.offsets_retention_ms;
+                expired = now - v.commit_timestamp >= cfg_.offsets_retention_ms;
             }
             if (!expired) {
                 ++it;
