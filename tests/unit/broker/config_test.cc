@@ -342,13 +342,40 @@ TEST(make_config, retention_precedence_ms_over_minutes_over_hours) {
 
 TEST(make_config, unknown_keys_are_collected_not_fatal) {
     auto p = base();
-    p["group.initial.rebalance.delay.ms"] = "0";
+    p["transaction.state.log.num.partitions"] = "50";
     p["some.future.key"] = "x";
     p["num.partitions"] = "2";
     auto c = ok(p);
     EXPECT_THAT(c.unknown_keys,
-                ::testing::UnorderedElementsAre("group.initial.rebalance.delay.ms", "some.future.key"));
+                ::testing::UnorderedElementsAre("transaction.state.log.num.partitions", "some.future.key"));
     EXPECT_EQ(c.num_partitions, 2);
+}
+
+TEST(make_config, group_coordinator_keys) {
+    auto p = base();
+    p["offsets.topic.num.partitions"] = "10";
+    p["offsets.retention.minutes"] = "2";
+    p["offsets.retention.check.interval.ms"] = "1000";
+    p["offsets.commit.timeout.ms"] = "700";
+    p["offset.metadata.max.bytes"] = "100";
+    p["group.initial.rebalance.delay.ms"] = "0";
+    p["group.min.session.timeout.ms"] = "1000";
+    p["group.max.session.timeout.ms"] = "60000";
+    p["group.max.size"] = "5";
+    auto c = ok(p);
+    EXPECT_TRUE(c.unknown_keys.empty());
+    EXPECT_EQ(c.offsets_topic_num_partitions, 10);
+    EXPECT_EQ(c.offsets_retention_ms, 120000);
+    EXPECT_EQ(c.offsets_retention_check_interval_ms, 1000);
+    EXPECT_EQ(c.offsets_commit_timeout_ms, 700);
+    EXPECT_EQ(c.offset_metadata_max_bytes, 100);
+    EXPECT_EQ(c.group_initial_rebalance_delay_ms, 0);
+    EXPECT_EQ(c.group_min_session_timeout_ms, 1000);
+    EXPECT_EQ(c.group_max_session_timeout_ms, 60000);
+    EXPECT_EQ(c.group_max_size, 5);
+    auto bad = base();
+    bad["offsets.topic.num.partitions"] = "0";
+    EXPECT_FALSE(std::holds_alternative<broker::config>(broker::make_config(bad)));
 }
 
 TEST(make_config, from_a_properties_file) {
