@@ -46,4 +46,17 @@ cli_result<config_entry> parse_config_entry(std::string_view text) {
     return config_entry{std::string(trim(text.substr(0, eq))), std::string(text.substr(eq + 1))};
 }
 
+cli_result<boost::program_options::variables_map> parse_command_line(
+    std::span<const char* const> args, const boost::program_options::options_description& description) {
+    namespace po = boost::program_options;
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(static_cast<int>(args.size()), args.data()).options(description).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return make_cli_error(std::string("Error: ") + e.what());
+    }
+    return vm;
+}
+
 }  // namespace tools

@@ -3,7 +3,10 @@
 #include "protocol/client/client.h"
 #include "tools/common/cli_result.h"
 
+#include <boost/program_options.hpp>
+
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +32,11 @@ cli_result<std::vector<endpoint>> parse_bootstrap_servers(std::string_view text)
 /// Parses a decimal integer in [1, max]; anything else gives "Error: <flag> must be a positive
 /// integer" (the flag is spelled with its dashes, e.g. "--partitions").
 cli_result<int64_t> parse_positive_int(std::string_view text, std::string_view flag, int64_t max);
+
+/// Parses a tool's command line against its options (Boost.Program_options); a parse error is
+/// "Error: <what Boost says>" with exit code 1.
+cli_result<boost::program_options::variables_map> parse_command_line(
+    std::span<const char* const> args, const boost::program_options::options_description& description);
 
 /// Parses "key=value" (the value may itself contain '='; the key may not be empty).
 cli_result<config_entry> parse_config_entry(std::string_view text);

@@ -147,16 +147,9 @@ std::string groups_usage() {
 
 cli_result<groups_command_line> parse_groups_args(std::span<const char* const> args) {
     auto description = make_description();
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(static_cast<int>(args.size()), args.data())
-                      .options(description)
-                      .run(),
-                  vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        return make_cli_error(std::string("Error: ") + e.what());
-    }
+    auto parsed = parse_command_line(args, description);
+    if (!parsed) return parsed.error();
+    const po::variables_map& vm = parsed.value();
     groups_command_line cl;
     if (vm.count("help")) {
         cl.help = true;
