@@ -402,6 +402,9 @@ TEST_F(consumer_groups_test, killing_the_coordinator_moves_the_group_and_keeps_c
     auto stored = committed_offsets(by_id(next).port(), "failover", topic, 6, &error);
     ASSERT_TRUE(error.empty()) << error;
     for (int p = 0; p < 6; ++p) {
+        // A partition the member never consumed from is committed at its start position 0, which
+        // librdkafka may leave uncommitted: for an earliest consumer both mean "from offset 0".
+        if (committed_by_a[p] == 0 && stored[p] == -1) continue;
         EXPECT_EQ(stored[p], committed_by_a[p]) << "partition " << p << ": the coordinator has another offset";
     }
 
