@@ -1,4 +1,5 @@
 #include "tools/common/broker_pool.h"
+#include "tools/common/requests.h"
 
 namespace tools {
 
@@ -55,18 +56,7 @@ cli_result<protocol::metadata_response> broker_pool::metadata(
         return make_cli_error("Error: broker " + to_string(*bootstrap_where_) +
                               " does not support Metadata v1 or newer");
     }
-    protocol::metadata_request req;
-    if (topics) {
-        req.topics.emplace();
-        for (auto& name : *topics) {
-            typename decltype(req.topics)::value_type::value_type t;
-            t.name = std::move(name);
-            req.topics->push_back(std::move(t));
-        }
-    } else {
-        req.topics = std::nullopt;
-    }
-    req.allow_auto_topic_creation = allow_auto_topic_creation;
+    auto req = metadata_request_for(std::move(topics), allow_auto_topic_creation);
     auto resp = conn.value()->send<protocol::metadata_api>(req, version);
     if (!resp) {
         // A dead bootstrap connection: reconnect next time (possibly to another server).

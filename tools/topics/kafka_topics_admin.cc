@@ -1,4 +1,5 @@
 #include "tools/topics/kafka_topics_admin.h"
+#include "tools/common/requests.h"
 
 #include "protocol/errors.h"
 #include "protocol/messages/create_partitions.h"
@@ -73,18 +74,7 @@ cli_result<protocol::metadata_response> kafka_topics_admin::metadata(
         return make_cli_error("Error: broker " + to_string(where) +
                               " does not support Metadata v1 or newer");
     }
-    protocol::metadata_request req;
-    if (topics) {
-        req.topics.emplace();
-        for (auto& name : *topics) {
-            typename decltype(req.topics)::value_type::value_type t;
-            t.name = std::move(name);
-            req.topics->push_back(std::move(t));
-        }
-    } else {
-        req.topics = std::nullopt;
-    }
-    req.allow_auto_topic_creation = false;
+    auto req = metadata_request_for(std::move(topics), false);
     auto resp = conn.send<protocol::metadata_api>(req, version);
     if (!resp) return request_failed("Metadata", where, resp.error());
     return std::move(resp).value();
