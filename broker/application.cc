@@ -167,6 +167,7 @@ bool application::start() {
     group_cfg.offset_metadata_max_bytes = cfg_.offset_metadata_max_bytes;
     group_cfg.offsets_retention_ms = cfg_.offsets_retention_ms;
     group_cfg.offsets_retention_check_interval_ms = cfg_.offsets_retention_check_interval_ms;
+    group_cfg.snapshot_after_bytes = 2 * cfg_.offsets_topic_segment_bytes;
     groups_ = group::group_coordinator::make(io_.get_executor(), *offsets_log_, group_cfg, [] { return wall_clock_ms(); });
     groups_->start();
     handlers_ = std::make_unique<handlers>(handler_context{cfg_, *metadata_, *replicas_, *topic_store_, metrics_, this,

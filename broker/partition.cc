@@ -270,7 +270,7 @@ error_code partition::end_offset_for_epoch(int32_t requested, int32_t current_le
 }
 
 error_code partition::append_as_follower(std::span<const uint8_t> batches, int64_t leader_high_watermark,
-                                         int32_t leader_epoch, int64_t now_ms) {
+                                         int64_t leader_log_start_offset, int32_t leader_epoch, int64_t now_ms) {
     std::lock_guard lock(mutex_);
     if (log_ == nullptr) {
         return error_code::unknown_topic_or_partition;
@@ -285,7 +285,19 @@ error_code partition::append_as_follower(std::span<const uint8_t> batches, int64
         }
     }
     high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_->log_end_offset()));
+    if (leader_log_start_offset > log_->log_start_offset()) {
+        if (auto r = log_->delete_segments_below(std::min(leader_log_start_offset, high_watermark_)); !r) {
+            return to_kafka_error(r.error());
+        }
+    }
     return error_code::none;
+}
+
+size_t partition::delete_segments_below(int64_t offset) {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) return 0;
+    auto r = log_->delete_segments_below(std::min(offset, high_watermark_));
+    return r ? r.value() : 0;
 }
 
 error_code partition::truncate_as_follower(int64_t offset, int32_t leader_epoch) {

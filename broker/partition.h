@@ -140,8 +140,11 @@ public:
 
     /// Stores batches fetched from the leader unchanged (same offsets, same bytes) and takes the
     /// leader's high watermark (capped at our log end). Only while a follower at `leader_epoch`.
+    /// Whole segments entirely below the leader's log start (capped at our high watermark) are
+    /// deleted, so a follower's log is bounded as the leader's is (Kafka's
+    /// maybeIncrementLogStartOffset); -1 = unknown.
     protocol::error_code append_as_follower(std::span<const uint8_t> batches, int64_t leader_high_watermark,
-                                            int32_t leader_epoch, int64_t now_ms);
+                                            int64_t leader_log_start_offset, int32_t leader_epoch, int64_t now_ms);
     /// Cuts the log at `offset` (divergent tail) while a follower at `leader_epoch`.
     protocol::error_code truncate_as_follower(int64_t offset, int32_t leader_epoch);
     /// Our latest leader epoch, -1 if none (OffsetForLeaderEpoch request of a rejoining follower).
@@ -157,6 +160,11 @@ public:
     /// First record whose timestamp is >= ts: its timestamp and offset, both -1 if none
     /// (ListOffsets by time).
     protocol::error_code offset_for_timestamp(int64_t ts, int64_t& timestamp_out, int64_t& offset_out) const;
+
+    /// Deletes the oldest whole segments whose offsets are all below `offset` (never past the high
+    /// watermark, never the active segment): the group coordinator drops what its state snapshot
+    /// at `offset` superseded. Returns how many segments went.
+    size_t delete_segments_below(int64_t offset);
 
     /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
     size_t expire_producers(int64_t now_ms);

@@ -297,7 +297,7 @@ bool replica_fetcher_manager::fetcher::fetch(protocol::client::connection& conn,
             if (ec == error_code::none) {
                 std::span<const uint8_t> bytes;
                 if (!p.records.is_null()) bytes = p.records.memory();
-                ec = e.part->append_as_follower(bytes, p.high_watermark, e.epoch, now);
+                ec = e.part->append_as_follower(bytes, p.high_watermark, p.log_start_offset, e.epoch, now);
                 if (ec == error_code::none) continue;
             }
             delay(k, e, ec);

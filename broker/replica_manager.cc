@@ -114,6 +114,15 @@ int32_t replica_manager::min_insync_replicas_for(const std::string& topic) const
     return it == topic_min_isr_.end() ? cfg_.min_insync_replicas : it->second;
 }
 
+void replica_manager::set_topic_segment_bytes(const std::string& topic, std::optional<uint64_t> value) {
+    std::unique_lock lock(mutex_);
+    if (value) {
+        topic_segment_bytes_[topic] = *value;
+    } else {
+        topic_segment_bytes_.erase(topic);
+    }
+}
+
 void replica_manager::set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value) {
     std::vector<std::shared_ptr<partition>> parts;
     {
@@ -143,6 +152,12 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
     if (!part) {
         storage::log_config log_cfg;
         log_cfg.segment_bytes = cfg_.log_segment_bytes;
+        {
+            std::shared_lock lock(mutex_);
+            if (auto it = topic_segment_bytes_.find(topic); it != topic_segment_bytes_.end()) {
+                log_cfg.segment_bytes = it->second;
+            }
+        }
         log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
         log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
         log_cfg.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
@@ -150,6 +165,13 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
         if (!log) {
             spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());
             return protocol::error_code::kafka_storage_error;
+        }
+        // A log found on disk at start-up was opened with the broker's settings; no partition
+        // uses it yet, so the topic's own take over here.
+        if (log.value()->config().segment_bytes != log_cfg.segment_bytes) {
+            storage::log_config with_topic = log.value()->config();
+            with_topic.segment_bytes = log_cfg.segment_bytes;
+            log.value()->set_config(with_topic);
         }
         const int64_t hw = logs_.checkpointed_high_watermark(topic, index).value_or(0);
         std::unique_lock lock(mutex_);

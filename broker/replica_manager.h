@@ -71,6 +71,9 @@ public:
 
     /// A topic's min.insync.replicas override (from /config/topics/<t>); nullopt: the broker's.
     void set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value);
+    /// A topic's segment.bytes override (from /config/topics/<t>), applied to its logs when they
+    /// are opened for a replica; nullopt: log.segment.bytes.
+    void set_topic_segment_bytes(const std::string& topic, std::optional<uint64_t> value);
 
     /// A follower's Fetch reached a partition we lead: tracks its position; a resulting ISR
     /// expansion is written to ZooKeeper.
@@ -112,9 +115,10 @@ private:
     std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
     std::unique_ptr<boost::asio::steady_timer> expiry_timer_;  // producer.id.expiration.check.interval.ms
 
-    mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_
+    mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_, topic_segment_bytes_
     std::map<key, std::shared_ptr<partition>> partitions_;
     std::map<std::string, int32_t> topic_min_isr_;
+    std::map<std::string, uint64_t> topic_segment_bytes_;
 };
 
 }  // namespace broker

@@ -448,16 +448,31 @@ result<size_t> log::delete_old_segments(int64_t now_ms) {
         segments_.erase(segments_.begin());
         ++deleted;
     }
-    if (deleted > 0) {
-        BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
-        BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(log_start_offset(), INT64_MAX));
-        // The in-memory state still covers the deleted batches; without a snapshot at or above
-        // the new start a restart would rebuild it from the remaining segments only.
-        if (producers_.snapshot_offsets().empty()) {
-            BROOK_STORAGE_TRYV(producers_.take_snapshot(log_end_offset()));
-        }
-    }
+    if (deleted > 0) BROOK_STORAGE_TRYV(prefix_deleted());
     return deleted;
+}
+
+result<size_t> log::delete_segments_below(int64_t offset) {
+    if (closed_) return errc::log_closed;
+    size_t deleted = 0;
+    while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
+        BROOK_STORAGE_TRYV(segments_.begin()->second->remove_files());
+        segments_.erase(segments_.begin());
+        ++deleted;
+    }
+    if (deleted > 0) BROOK_STORAGE_TRYV(prefix_deleted());
+    return deleted;
+}
+
+result<void> log::prefix_deleted() {
+    BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
+    BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(log_start_offset(), INT64_MAX));
+    // The in-memory state still covers the deleted batches; without a snapshot at or above
+    // the new start a restart would rebuild it from the remaining segments only.
+    if (producers_.snapshot_offsets().empty()) {
+        BROOK_STORAGE_TRYV(producers_.take_snapshot(log_end_offset()));
+    }
+    return success();
 }
 
 size_t log::expire_producers(int64_t now_ms) {

@@ -164,6 +164,13 @@ public:
     /// still load the state.
     result<size_t> delete_old_segments(int64_t now_ms);
 
+    /// Deletes the oldest closed segments while every offset they hold is below `offset` (their
+    /// successor starts at or before it): the log start moves up by whole segments, never past
+    /// `offset`, and the active segment stays. For a leader whose older data is superseded (the
+    /// group coordinator's state snapshot) and for followers keeping up with the leader's log
+    /// start. Same bookkeeping as delete_old_segments. Returns how many were deleted.
+    result<size_t> delete_segments_below(int64_t offset);
+
     /// Drops producers idle for config().producer_id_expiration_ms (by their latest batch
     /// timestamp, Kafka's producer.id.expiration.ms); the broker calls it on a timer. A later
     /// rebuild (truncation) applies the same cut. Returns how many were removed.
@@ -193,6 +200,8 @@ private:
     log(std::filesystem::path dir, log_config cfg);
     /// Snapshots producer state at the log end, then starts a new segment there.
     result<void> roll(int64_t now_ms);
+    /// After segments were deleted from the front: epochs and producer snapshots follow the new start.
+    result<void> prefix_deleted();
     /// close() without the producer snapshot (remove() deletes everything anyway).
     void close_files();
     /// Producer state at log_end_offset(): newest usable snapshot plus replayed headers.

@@ -198,6 +198,8 @@ struct group_coordinator::group {
     int64_t initial_delay_limit_ms = 0;
     bool new_member_added = false;
     uint64_t next_join_order = 0;
+    // The group record the log holds now (what a snapshot writes again); nullopt: none.
+    std::optional<group_value> stored;
 
     int32_t max_rebalance_timeout() const {
         int32_t t = 0;
@@ -400,6 +402,7 @@ void group_coordinator::apply_loaded(int32_t p, uint64_t load_id, std::vector<ui
             m.join_order = g->next_join_order++;
             g->members.emplace(m.id, std::move(m));
         }
+        g->stored = v;
         groups_[id] = std::move(g);
     }
     for (auto& [k, v] : offsets) {
@@ -410,6 +413,7 @@ void group_coordinator::apply_loaded(int32_t p, uint64_t load_id, std::vector<ui
         g.offsets[k.second] = v;
     }
     it->second.loaded = true;
+    it->second.bytes_since_snapshot = static_cast<int64_t>(bytes.size());
     spdlog::info("group coordinator: loaded __consumer_offsets-{}: {} records, {} groups, {} offsets{}", p, records,
                  group_values.size(), offsets.size(), bad ? fmt::format(", {} unreadable records skipped", bad) : "");
 }
@@ -446,10 +450,73 @@ void group_coordinator::append(int32_t p, std::vector<uint8_t> batch, std::funct
         done(error_code::not_leader_or_follower);
         return;
     }
-    log_.append(p, it->second.leader_epoch, std::move(batch),
-                [self = shared_from_this(), done = std::move(done)](error_code e) mutable {
-                    self->on_strand([done = std::move(done), e] { done(e); });
+    owned_partition& o = it->second;
+    o.bytes_since_snapshot += static_cast<int64_t>(batch.size());
+    ++o.in_flight;
+    log_.append(p, o.leader_epoch, std::move(batch),
+                [self = shared_from_this(), p, load_id = o.load_id, done = std::move(done)](error_code e) mutable {
+                    self->on_strand([self, p, load_id, done = std::move(done), e] {
+                        if (auto it = self->owned_.find(p); it != self->owned_.end() && it->second.load_id == load_id) {
+                            --it->second.in_flight;
+                        }
+                        done(e);
+                    });
                 });
+}
+
+void group_coordinator::snapshot_and_trim(int32_t p) {
+    auto it = owned_.find(p);
+    if (it == owned_.end()) return;
+    const int64_t start = log_.log_end_offset(p);
+    if (start < 0) return;
+    std::vector<record_kv> recs;
+    for (const auto& [id, g] : groups_) {
+        if (g->partition != p) continue;
+        if (g->stored) recs.push_back(record_kv{encode_key(group_key{id}), encode_value(*g->stored)});
+        for (const auto& [tp, v] : g->offsets) {
+            recs.push_back(record_kv{encode_key(offset_key{id, tp.topic, tp.partition}), encode_value(v)});
+        }
+    }
+    it->second.snapshotting = true;
+    it->second.bytes_since_snapshot = 0;
+    const uint64_t load_id = it->second.load_id;
+    // Batches of at most ~512 KiB (message.max.bytes bounds one batch).
+    constexpr size_t max_batch_bytes = 512 << 10;
+    std::vector<std::vector<uint8_t>> batches;
+    const int64_t now = clock_();
+    for (size_t i = 0; i < recs.size();) {
+        std::vector<record_kv> chunk;
+        size_t bytes = 0;
+        while (i < recs.size() && (chunk.empty() || bytes + recs[i].key.size() + recs[i].value->size() < max_batch_bytes)) {
+            bytes += recs[i].key.size() + recs[i].value->size() + 32;
+            chunk.push_back(std::move(recs[i++]));
+        }
+        batches.push_back(build_batch(chunk, now));
+    }
+    struct progress {
+        size_t left;
+        error_code error = error_code::none;
+    };
+    auto st = std::make_shared<progress>(progress{batches.size() + 1});
+    auto finish = [this, p, load_id, start, st](error_code e) {
+        if (e != error_code::none) st->error = e;
+        if (--st->left > 0) return;
+        auto o = owned_.find(p);
+        if (o == owned_.end() || o->second.load_id != load_id) return;
+        o->second.snapshotting = false;
+        if (st->error != error_code::none) {
+            spdlog::warn("group coordinator: state snapshot of __consumer_offsets-{} failed: {}", p,
+                         protocol::error_name(st->error));
+            return;
+        }
+        // Everything below `start` is superseded by the snapshot (and whatever came after it).
+        log_.delete_segments_below(p, start);
+        spdlog::info("group coordinator: __consumer_offsets-{} state written again from offset {}; older segments "
+                     "deleted",
+                     p, start);
+    };
+    for (auto& b : batches) append(p, std::move(b), finish);
+    finish(error_code::none);
 }
 
 group_value group_coordinator::snapshot(const group& g) const {
@@ -475,10 +542,16 @@ group_value group_coordinator::snapshot(const group& g) const {
 }
 
 void group_coordinator::store_group(group& g, std::function<void(error_code)> done) {
+    group_value value = snapshot(g);
     std::vector<record_kv> recs;
-    recs.push_back(record_kv{encode_key(group_key{g.id}), encode_value(snapshot(g))});
+    recs.push_back(record_kv{encode_key(group_key{g.id}), encode_value(value)});
     append(g.partition, build_batch(recs, clock_()),
-           [done = std::move(done)](error_code e) { done(map_store_error(e, false)); });
+           [this, id = g.id, value = std::move(value), done = std::move(done)](error_code e) mutable {
+               if (e == error_code::none) {
+                   if (group* g = find(id)) g->stored = std::move(value);
+               }
+               done(map_store_error(e, false));
+           });
 }
 
 // ---- JoinGroup -------------------------------------------------------------------------------------
@@ -1134,6 +1207,13 @@ void group_coordinator::delete_offsets(std::string group_id, std::vector<topic_p
 // ---- time ------------------------------------------------------------------------------------------------
 
 void group_coordinator::tick(int64_t now) {
+    if (cfg_.snapshot_after_bytes > 0) {
+        for (auto& [p, o] : owned_) {
+            if (o.loaded && !o.snapshotting && o.in_flight == 0 && o.bytes_since_snapshot >= cfg_.snapshot_after_bytes) {
+                snapshot_and_trim(p);
+            }
+        }
+    }
     std::vector<std::string> ids;
     for (const auto& [id, g] : groups_) {
         // Empty groups only for their pending member ids, which expire like sessions.

@@ -31,6 +31,11 @@ public:
     /// Every stored batch of partition `p`, from its log start to its log end. Called on an io
     /// thread while the partition loads (never on the coordinator strand).
     virtual protocol::error_code read_all(int32_t p, std::vector<uint8_t>& out) = 0;
+    /// The offset the next append to `p` gets (appends take their offsets in call order); -1 when
+    /// unknown, which turns state snapshots (and so log trimming) off.
+    virtual int64_t log_end_offset(int32_t) { return -1; }
+    /// Deletes the oldest whole segments of `p` whose records are all below `offset`.
+    virtual void delete_segments_below(int32_t, int64_t) {}
 };
 
 struct coordinator_config {
@@ -44,6 +49,11 @@ struct coordinator_config {
     int64_t offsets_retention_check_interval_ms = 600000;
     /// How often member deadlines (sessions, rebalance timeouts, initial delays) are checked.
     int64_t tick_ms = 100;
+    /// When this many bytes were loaded or appended to a partition since its last state
+    /// snapshot, the live state is written again and the segments below it deleted, which keeps
+    /// __consumer_offsets bounded (storage has no compaction yet). Twice offsets.topic.segment.bytes
+    /// in the broker, so a snapshot can free whole segments; <= 0: never.
+    int64_t snapshot_after_bytes = 200LL << 20;
 };
 
 /// Kafka's group states, named as DescribeGroups and ListGroups report them.
@@ -226,7 +236,8 @@ public:
     void delete_offsets(std::string group_id, std::vector<topic_partition> partitions,
                         std::function<void(protocol::error_code, std::vector<protocol::error_code>)> done);
 
-    /// One round of deadline checks at `now_ms` (what the tick timer runs; tests call it).
+    /// One round of deadline checks at `now_ms` (what the tick timer runs; tests call it); also
+    /// starts state snapshots of partitions past snapshot_after_bytes.
     void tick(int64_t now_ms);
     /// One round of offsets retention at `now_ms` (what the retention timer runs).
     void expire_offsets(int64_t now_ms);
@@ -238,6 +249,9 @@ private:
         int32_t leader_epoch = -1;
         bool loaded = false;
         uint64_t load_id = 0;  // a load finishing for an older ownership is discarded
+        int64_t bytes_since_snapshot = 0;  // loaded + appended
+        int in_flight = 0;                 // appends not yet completed
+        bool snapshotting = false;
     };
 
     group_coordinator(boost::asio::any_io_executor ex, offsets_log& log, coordinator_config cfg, clock_fn clock);
@@ -273,6 +287,10 @@ private:
     void apply_loaded(int32_t p, uint64_t load_id, std::vector<uint8_t> bytes, protocol::error_code error);
     std::set<std::string> subscribed_topics(const group& g) const;
     void remove_group_if_dead(const std::string& group_id);
+    /// Writes the live state of partition `p` (every stored group, every offset) again and, once
+    /// the ISR has it, deletes the segments it supersedes. Only with no append in flight, so the
+    /// in-memory state is exactly what the log says up to its end.
+    void snapshot_and_trim(int32_t p);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     offsets_log& log_;

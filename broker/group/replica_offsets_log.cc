@@ -91,4 +91,14 @@ error_code replica_offsets_log::read_all(int32_t p, std::vector<uint8_t>& out) {
     return error_code::none;
 }
 
+int64_t replica_offsets_log::log_end_offset(int32_t p) {
+    auto part = replicas_.get(offsets_topic, p);
+    return part && part->is_leader() ? part->log_end_offset() : -1;
+}
+
+void replica_offsets_log::delete_segments_below(int32_t p, int64_t offset) {
+    // Followers follow through the log start offset of their fetch responses.
+    if (auto part = replicas_.get(offsets_topic, p)) part->delete_segments_below(offset);
+}
+
 }  // namespace broker::group

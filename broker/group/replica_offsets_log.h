@@ -24,6 +24,8 @@ public:
     void append(int32_t p, int32_t leader_epoch, std::vector<uint8_t> batch,
                 std::function<void(protocol::error_code)> done) override;
     protocol::error_code read_all(int32_t p, std::vector<uint8_t>& out) override;
+    int64_t log_end_offset(int32_t p) override;
+    void delete_segments_below(int32_t p, int64_t offset) override;
 
 private:
     replica_manager& replicas_;

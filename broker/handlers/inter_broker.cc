@@ -93,6 +93,17 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
             }
         }
         ctx_.replicas.set_topic_min_insync_replicas(topic, min_isr);
+        std::optional<uint64_t> segment_bytes;
+        if (r) {
+            if (auto it = r.value().find("segment.bytes"); it != r.value().end()) {
+                try {
+                    segment_bytes = std::max<uint64_t>(1024, std::stoull(it->second));
+                } catch (const std::exception&) {
+                    spdlog::warn("topic {}: invalid segment.bytes '{}' ignored", topic, it->second);
+                }
+            }
+        }
+        ctx_.replicas.set_topic_segment_bytes(topic, segment_bytes);
     }
 
     std::map<int32_t, leader_endpoint> leaders;

@@ -109,7 +109,27 @@ public:
         batches[p].push_back(std::move(batch));
     }
 
+    // A "segment" of the fake is one batch: delete_segments_below drops whole batches below.
+    int64_t log_end_offset(int32_t p) override {
+        if (!trimmable) return -1;
+        std::lock_guard lk(mu);
+        return end_offset_locked(p);
+    }
+    void delete_segments_below(int32_t p, int64_t offset) override {
+        std::lock_guard lk(mu);
+        ++trims;
+        auto& bs = batches[p];
+        auto& starts = bases[p];
+        while (starts.size() > 1 && starts[1] <= offset) {
+            bs.erase(bs.begin());
+            starts.erase(starts.begin());
+        }
+    }
+
     std::map<int32_t, std::vector<bytes>> batches;
+    std::map<int32_t, std::vector<int64_t>> bases;  // first offset of each batch
+    bool trimmable = false;
+    int trims = 0;
     error_code append_error = error_code::none;  // every append fails with it while set
     bool hold = false;                            // appends wait for release()
     std::vector<held_append> held;
@@ -122,9 +142,15 @@ private:
     void finish(int32_t p, bytes batch, const std::function<void(error_code)>& done, error_code e) {
         if (e == error_code::none) {
             std::lock_guard lk(mu);
+            bases[p].push_back(end_offset_locked(p));
             batches[p].push_back(std::move(batch));
         }
         done(e);
+    }
+    int64_t end_offset_locked(int32_t p) {
+        if (bases[p].empty()) return 0;
+        protocol::records::batch_view last(batches[p].back());
+        return bases[p].back() + last.records_count();
     }
 
     std::mutex mu;
@@ -1675,6 +1701,52 @@ TEST_F(group_coordinator_test, a_pending_member_id_of_an_empty_group_expires_too
     tick(t0 + session_ms - 1);
     tick(t0 + session_ms);
     EXPECT_EQ((*join(jreq((*p)->member_id, protocols(), true)))->error, error_code::unknown_member_id);
+}
+
+TEST_F(group_coordinator_test, a_state_snapshot_bounds_the_log_and_loads_back_the_same_state) {
+    cfg.snapshot_after_bytes = 2000;
+    log.trimmable = true;
+    lead();
+    const std::string a = stable_single();
+    for (int i = 0; i < 200; ++i) commit({oc("t", 0, i), oc("t", 1, 1000 + i)}, 1, a);
+    commit({oc("t", 0, 7)}, -1, "", "gone");
+    EXPECT_EQ(**delete_groups({"gone"}), std::vector<error_code>{error_code::none});
+    const size_t before = log.batches[0].size();
+    tick(now + 1);  // bytes past the threshold, nothing in flight: the state is written again
+    EXPECT_EQ(log.trims, 1);
+    EXPECT_LT(log.batches[0].size(), 5u) << "of " << before;
+    // Only the live state is left: the member group's record and its two offsets.
+    auto left = records();
+    ASSERT_EQ(left.size(), 3u);
+    EXPECT_TRUE(std::holds_alternative<group_record>(left[0]));
+
+    restart_coordinator();
+    EXPECT_EQ(committed("t", 0), 199);
+    EXPECT_EQ(committed("t", 1), 1199);
+    EXPECT_EQ(committed("t", 0, "gone"), -1);
+    EXPECT_EQ(state_of(), group_state::stable);
+    auto d = describe();
+    ASSERT_EQ((*d)->members.size(), 1u);
+    EXPECT_EQ((*d)->members[0].member_id, a);
+}
+
+TEST_F(group_coordinator_test, no_snapshot_while_an_append_is_in_flight) {
+    cfg.snapshot_after_bytes = 1;
+    log.trimmable = true;
+    lead();
+    log.hold = true;
+    auto c = commit({oc("t", 0, 5)});
+    tick(now + 1);
+    EXPECT_EQ(log.trims, 0) << "a snapshot taken now would miss the commit still being written";
+    log.hold = false;
+    log.release();
+    poll();
+    ASSERT_TRUE(c->has_value());
+    EXPECT_EQ((*c)->partitions, std::vector<error_code>{error_code::none});
+    tick(now + 2);
+    EXPECT_EQ(log.trims, 1);
+    restart_coordinator();
+    EXPECT_EQ(committed("t", 0), 5);
 }
 
 }  // namespace

@@ -185,9 +185,9 @@ TEST_F(partition_replication_test, follower_appends_leader_batches_only_under_it
     auto bytes = storage::read_slices(read.value()).value();
 
     ASSERT_EQ(part_->apply(state(2, 7, {2, 1}), 0), partition::transition::follower);
-    EXPECT_EQ(part_->append_as_follower(bytes, 2, 6, 0), error_code::fenced_leader_epoch);
+    EXPECT_EQ(part_->append_as_follower(bytes, 2, -1, 6, 0), error_code::fenced_leader_epoch);
     EXPECT_EQ(part_->log_end_offset(), 0);
-    EXPECT_EQ(part_->append_as_follower(bytes, 2, 7, 0), error_code::none);
+    EXPECT_EQ(part_->append_as_follower(bytes, 2, -1, 7, 0), error_code::none);
     EXPECT_EQ(part_->log_end_offset(), 3);
     EXPECT_EQ(part_->high_watermark(), 2);  // the leader's, as it said
     EXPECT_EQ(part_->latest_log_epoch(), 7);

@@ -366,6 +366,30 @@ TEST(log_epochs, retention_moves_the_first_epoch_up_to_the_new_log_start) {
     EXPECT_EQ(again->leader_epochs().entries(), (entries{{3, 24}}));
 }
 
+TEST(log_start, delete_segments_below_removes_only_whole_segments_under_the_offset) {
+    temp_dir t;
+    log_config cfg;
+    cfg.segment_bytes = make_batch(3).size() * 4;  // 4 batches of 3 records per segment
+    cfg.retention_ms = -1;
+    auto l = open_log(t.path(), cfg);
+    for (int i = 0; i < 10; ++i) lead(*l, make_batch(3, 1000 * i), i < 2 ? 1 : i < 5 ? 2 : 3);
+    ASSERT_EQ(l->segment_base_offsets(), (std::vector<int64_t>{0, 12, 24}));
+    EXPECT_EQ(l->delete_segments_below(11).value(), 0u);  // offset 11 is still in segment 0
+    EXPECT_EQ(l->log_start_offset(), 0);
+    EXPECT_EQ(l->delete_segments_below(12).value(), 1u);
+    EXPECT_EQ(l->log_start_offset(), 12);
+    EXPECT_EQ(l->leader_epochs().entries(), (entries{{2, 12}, {3, 15}}));
+    EXPECT_FALSE(fs::exists(first_segment(t.path())));
+    // Never the active segment, even for an offset past the end.
+    EXPECT_EQ(l->delete_segments_below(1000).value(), 1u);
+    EXPECT_EQ(l->segment_base_offsets(), (std::vector<int64_t>{24}));
+    EXPECT_EQ(l->log_end_offset(), 30);
+    l->close();
+    auto again = open_log(t.path(), cfg);
+    EXPECT_EQ(again->log_start_offset(), 24);
+    EXPECT_EQ(again->log_end_offset(), 30);
+}
+
 TEST(log_epochs, open_cuts_a_stale_checkpoint_to_the_log) {
     temp_dir t;
     log_config cfg;
