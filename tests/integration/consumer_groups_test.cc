@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <iostream>
 #include <iterator>
@@ -15,6 +16,7 @@
 
 #include "protocol/client/client.h"
 #include "protocol/messages/find_coordinator.h"
+#include "protocol/messages/offset_commit.h"
 #include "protocol/messages/offset_fetch.h"
 #include "tests/integration/replication_fixture.h"
 
@@ -555,6 +557,81 @@ TEST_F(consumer_groups_test, committed_offsets_survive_a_restart_of_every_broker
     m.close();
     std::lock_guard lock(again.mutex);
     EXPECT_TRUE(again.records.empty()) << again.records.size() << " committed records delivered again";
+}
+
+/// The .log segment files of `topic`-`p` in `log_dir`.
+int segment_files(const std::string& log_dir, const std::string& topic, int p) {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(log_dir + "/" + topic + "-" + std::to_string(p), ec)) {
+        if (e.path().extension() == ".log") ++n;
+    }
+    return n;
+}
+
+TEST_F(consumer_groups_test, the_offsets_log_stays_bounded_on_every_replica_and_keeps_the_latest_commits) {
+    // 16 KiB segments and one offsets partition: 3,000 commits write ~20 segments' worth.
+    auto props = group_broker_properties;
+    props["offsets.topic.num.partitions"] = "1";
+    props["offsets.topic.segment.bytes"] = "16384";
+    start_cluster(3, props);
+    const std::string topic = "bounded";
+    create_replicated_topic(topic, 2, 3, {});
+    const int coordinator = coordinator_of("busy");
+    ASSERT_GT(coordinator, 0);
+    auto conn = protocol::client::connection::connect("127.0.0.1", by_id(coordinator).port(), 5s);
+    ASSERT_TRUE(conn) << conn.error().message();
+    constexpr int commits = 3000;
+    for (int i = 1; i <= commits; ++i) {
+        protocol::offset_commit_request req;
+        req.group_id = "busy";  // generation -1: commits from outside group management
+        auto& t = req.topics.emplace_back();
+        t.name = topic;
+        for (int p = 0; p < 2; ++p) {
+            auto& rp = t.partitions.emplace_back();
+            rp.partition_index = p;
+            rp.committed_offset = i * 10 + p;
+            rp.committed_metadata = "commit " + std::to_string(i);
+        }
+        auto r = conn.value().send<protocol::offset_commit_api>(req, 2);
+        ASSERT_TRUE(r) << "commit " << i << ": " << r.error().message();
+        for (const auto& rp : r.value().topics.at(0).partitions) ASSERT_EQ(rp.error_code, 0) << "commit " << i;
+    }
+    // Leader and followers (through the leader's log start in their fetches) drop what the
+    // coordinator's state snapshots superseded: a handful of segments, not ~20.
+    std::map<int, int> files;
+    const bool bounded = wait_until(
+        [&] {
+            for (int id = 1; id <= 3; ++id) files[id] = segment_files(by_id(id).log_dir(), "__consumer_offsets", 0);
+            return std::all_of(files.begin(), files.end(), [](const auto& kv) { return kv.second > 0 && kv.second <= 5; });
+        },
+        20s);
+    EXPECT_TRUE(bounded) << "segments on brokers 1/2/3: " << files[1] << "/" << files[2] << "/" << files[3];
+
+    // The coordinator dies: the new one loads the trimmed log and has the last commit.
+    by_id(coordinator).kill();
+    int next = -1;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            for (auto [id, port] : live_ports()) {
+                next = find_coordinator("127.0.0.1", port, "busy");
+                if (next > 0 && next != coordinator) return true;
+            }
+            return false;
+        },
+        failover_timeout_for_test()));
+    std::map<std::int32_t, std::int64_t> stored;
+    std::string error;
+    wait_until(
+        [&] {
+            error.clear();
+            stored = committed_offsets(by_id(next).port(), "busy", topic, 2, &error);
+            return error.empty();
+        },
+        30s);
+    ASSERT_TRUE(error.empty()) << error;
+    EXPECT_EQ(stored[0], commits * 10);
+    EXPECT_EQ(stored[1], commits * 10 + 1);
 }
 
 }  // namespace
