@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr int16_t api_versions_key = 18;
+constexpr int16_t join_group_key = 11;
 // A client that connects in the moment between the listener opening and the controller's first
 // UpdateMetadata waits at most this long before being answered from an empty cache.
 constexpr std::chrono::milliseconds metadata_wait{15000};
@@ -61,8 +62,9 @@ asio::awaitable<dispatch_result> request_dispatcher::dispatch(std::span<uint8_t>
     }
     protocol::encode_response_header(out, header.correlation_id,
                                      protocol::response_header_version(header.api_key, header.api_version));
-    // "host:port" -> host (IPv6 addresses keep their colons).
-    set_current_client_host(peer.substr(0, peer.rfind(':')));
+    // JoinGroup records the member's host; "host:port" -> host (IPv6 keeps its colons). Only
+    // for that API: produce and fetch pay nothing for it.
+    if (header.api_key == join_group_key) set_current_client_host(peer.substr(0, peer.rfind(':')));
     try {
         co_return co_await (handlers_.*handler)(header, in, out);
     } catch (const protocol::wire::decode_error& e) {

@@ -143,10 +143,9 @@ private:
     handler_context ctx_;
 };
 
-/// The address of the client whose request is being dispatched on this thread (JoinGroup records
-/// it as the member's host, as Kafka does). Set by the dispatcher right before it starts a
-/// handler; valid in the handler only before its first co_await (a coroutine may resume on
-/// another thread).
+/// The address of the client whose JoinGroup is being dispatched on this thread (recorded as the
+/// member's host, as Kafka does). Set by the dispatcher right before it starts that handler; valid
+/// there only before its first co_await (a coroutine may resume on another thread).
 const std::string& current_client_host();
 void set_current_client_host(std::string host);
 
