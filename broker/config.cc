@@ -200,6 +200,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"log.retention.minutes", int64_key(retention_minutes, -1)},
         {"log.retention.hours", int64_key(retention_hours, -1)},
         {"log.retention.bytes", int64_key(c.log_retention_bytes, -1)},
+        {"log.retention.check.interval.ms", int64_key(c.log_retention_check_interval_ms, 1)},
         {"log.cleanup.policy", [&](const std::string&, const std::string& v) { c.log_cleanup_policy = v; }},
         {"message.max.bytes", int32_key(c.message_max_bytes, 0)},
         {"socket.request.max.bytes", int32_key(c.socket_request_max_bytes, 1)},

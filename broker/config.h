@@ -42,6 +42,7 @@ struct config {
     uint32_t log_index_interval_bytes = 4096;
     int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
     int64_t log_retention_bytes = -1;
+    int64_t log_retention_check_interval_ms = 300000;
     std::string log_cleanup_policy = "delete";
     int32_t message_max_bytes = 1048588;
     int32_t socket_request_max_bytes = 104857600;

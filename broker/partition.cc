@@ -293,6 +293,19 @@ error_code partition::append_as_follower(std::span<const uint8_t> batches, int64
     return error_code::none;
 }
 
+size_t partition::delete_expired_segments(int64_t now_ms, int64_t retention_ms, int64_t retention_bytes) {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr || !leader_) return 0;
+    if (log_->config().retention_ms != retention_ms || log_->config().retention_bytes != retention_bytes) {
+        storage::log_config c = log_->config();
+        c.retention_ms = retention_ms;
+        c.retention_bytes = retention_bytes;
+        log_->set_config(c);
+    }
+    auto r = log_->delete_old_segments(now_ms, high_watermark_);
+    return r ? r.value() : 0;
+}
+
 size_t partition::delete_segments_below(int64_t offset) {
     std::lock_guard lock(mutex_);
     if (log_ == nullptr) return 0;

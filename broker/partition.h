@@ -166,6 +166,10 @@ public:
     /// at `offset` superseded. Returns how many segments went.
     size_t delete_segments_below(int64_t offset);
 
+    /// Retention (leader): deletes closed segments past `retention_ms` (by their newest
+    /// timestamp) or beyond `retention_bytes` (< 0: off), only below the high watermark.
+    size_t delete_expired_segments(int64_t now_ms, int64_t retention_ms, int64_t retention_bytes);
+
     /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
     size_t expire_producers(int64_t now_ms);
 

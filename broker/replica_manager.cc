@@ -29,10 +29,12 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
     shrink_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     expiry_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    retention_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     asio::post(*strand_, [this] {
         schedule_shrink();
         schedule_checkpoint();
         schedule_producer_expiry();
+        schedule_retention();
     });
 }
 
@@ -50,6 +52,7 @@ void replica_manager::stop() {
             shrink_timer_->cancel();
             checkpoint_timer_->cancel();
             expiry_timer_->cancel();
+            retention_timer_->cancel();
             cancelled.set_value();
         });
         cancelled.get_future().wait();
@@ -114,13 +117,55 @@ int32_t replica_manager::min_insync_replicas_for(const std::string& topic) const
     return it == topic_min_isr_.end() ? cfg_.min_insync_replicas : it->second;
 }
 
-void replica_manager::set_topic_segment_bytes(const std::string& topic, std::optional<uint64_t> value) {
+void replica_manager::set_topic_log_config(const std::string& topic, topic_log_config value) {
     std::unique_lock lock(mutex_);
-    if (value) {
-        topic_segment_bytes_[topic] = *value;
+    if (value == topic_log_config{}) {
+        topic_log_.erase(topic);
     } else {
-        topic_segment_bytes_.erase(topic);
+        topic_log_[topic] = std::move(value);
     }
+}
+
+size_t replica_manager::enforce_retention(int64_t now_ms) {
+    struct work {
+        std::shared_ptr<partition> part;
+        int64_t retention_ms;
+        int64_t retention_bytes;
+    };
+    std::vector<work> todo;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [k, p] : partitions_) {
+            if (!p->is_leader()) continue;
+            topic_log_config t;
+            if (auto it = topic_log_.find(k.first); it != topic_log_.end()) t = it->second;
+            // Compacted topics keep their data (Kafka: only "delete" policies delete by retention).
+            const std::string& policy = t.cleanup_policy ? *t.cleanup_policy : cfg_.log_cleanup_policy;
+            if (policy.find("delete") == std::string::npos) continue;
+            todo.push_back(work{p, t.retention_ms.value_or(cfg_.log_retention_ms),
+                                t.retention_bytes.value_or(cfg_.log_retention_bytes)});
+        }
+    }
+    size_t deleted = 0;
+    for (auto& w : todo) {
+        const size_t n = w.part->delete_expired_segments(now_ms, w.retention_ms, w.retention_bytes);
+        if (n > 0) {
+            spdlog::info("{}-{}: retention deleted {} segment(s); log start now {}", w.part->topic(), w.part->index(),
+                         n, w.part->log_start_offset());
+        }
+        deleted += n;
+    }
+    return deleted;
+}
+
+void replica_manager::schedule_retention() {
+    if (stopping_) return;
+    retention_timer_->expires_after(std::chrono::milliseconds(cfg_.log_retention_check_interval_ms));
+    retention_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        enforce_retention(wall_clock_ms());
+        schedule_retention();
+    });
 }
 
 void replica_manager::set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value) {
@@ -154,8 +199,8 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
         log_cfg.segment_bytes = cfg_.log_segment_bytes;
         {
             std::shared_lock lock(mutex_);
-            if (auto it = topic_segment_bytes_.find(topic); it != topic_segment_bytes_.end()) {
-                log_cfg.segment_bytes = it->second;
+            if (auto it = topic_log_.find(topic); it != topic_log_.end() && it->second.segment_bytes) {
+                log_cfg.segment_bytes = *it->second.segment_bytes;
             }
         }
         log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;

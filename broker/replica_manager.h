@@ -71,9 +71,23 @@ public:
 
     /// A topic's min.insync.replicas override (from /config/topics/<t>); nullopt: the broker's.
     void set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value);
-    /// A topic's segment.bytes override (from /config/topics/<t>), applied to its logs when they
-    /// are opened for a replica; nullopt: log.segment.bytes.
-    void set_topic_segment_bytes(const std::string& topic, std::optional<uint64_t> value);
+    /// A topic's log settings from /config/topics/<t> (unset: the broker's log.* settings).
+    /// segment.bytes applies when its logs are opened for a replica; retention at every
+    /// retention round.
+    struct topic_log_config {
+        std::optional<uint64_t> segment_bytes;
+        std::optional<int64_t> retention_ms;
+        std::optional<int64_t> retention_bytes;
+        std::optional<std::string> cleanup_policy;
+        bool operator==(const topic_log_config&) const = default;
+    };
+    void set_topic_log_config(const std::string& topic, topic_log_config value);
+
+    /// One retention round (what the log.retention.check.interval.ms timer runs): every partition
+    /// this broker leads whose cleanup.policy includes "delete" drops its closed segments past
+    /// retention.ms / retention.bytes, never above the high watermark; followers follow the
+    /// leader's log start. Returns how many segments were deleted.
+    size_t enforce_retention(int64_t now_ms);
 
     /// A follower's Fetch reached a partition we lead: tracks its position; a resulting ISR
     /// expansion is written to ZooKeeper.
@@ -101,6 +115,7 @@ private:
     void schedule_shrink();
     void schedule_checkpoint();
     void schedule_producer_expiry();
+    void schedule_retention();
     int32_t min_insync_replicas_for(const std::string& topic) const;
 
     storage::log_manager& logs_;
@@ -114,11 +129,12 @@ private:
     std::unique_ptr<boost::asio::steady_timer> shrink_timer_;
     std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
     std::unique_ptr<boost::asio::steady_timer> expiry_timer_;  // producer.id.expiration.check.interval.ms
+    std::unique_ptr<boost::asio::steady_timer> retention_timer_;  // log.retention.check.interval.ms
 
-    mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_, topic_segment_bytes_
+    mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_, topic_log_
     std::map<key, std::shared_ptr<partition>> partitions_;
     std::map<std::string, int32_t> topic_min_isr_;
-    std::map<std::string, uint64_t> topic_segment_bytes_;
+    std::map<std::string, topic_log_config> topic_log_;
 };
 
 }  // namespace broker

@@ -431,11 +431,11 @@ result<void> log::truncate_segments(int64_t offset) {
     return active().truncate_to(offset);
 }
 
-result<size_t> log::delete_old_segments(int64_t now_ms) {
+result<size_t> log::delete_old_segments(int64_t now_ms, int64_t upper_bound) {
     if (closed_) return errc::log_closed;
     size_t deleted = 0;
     int64_t total = size_bytes();
-    while (segments_.size() > 1) {
+    while (segments_.size() > 1 && std::next(segments_.begin())->first <= upper_bound) {
         segment& oldest = *segments_.begin()->second;
         const bool by_time =
             config_.retention_ms >= 0 && oldest.max_timestamp() < now_ms - config_.retention_ms;

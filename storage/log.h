@@ -162,7 +162,9 @@ public:
     /// Kafka 2.8, a producer outlives its data until it expires); snapshots below the new log
     /// start are deleted and, if none is left, one is written at the log end so a restart can
     /// still load the state.
-    result<size_t> delete_old_segments(int64_t now_ms);
+    /// `upper_bound` (e.g. the high watermark): only segments whose offsets are all below it go,
+    /// as in Kafka, where retention never deletes what is not committed.
+    result<size_t> delete_old_segments(int64_t now_ms, int64_t upper_bound = INT64_MAX);
 
     /// Deletes the oldest closed segments while every offset they hold is below `offset` (their
     /// successor starts at or before it): the log start moves up by whole segments, never past

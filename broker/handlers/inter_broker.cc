@@ -93,17 +93,25 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
             }
         }
         ctx_.replicas.set_topic_min_insync_replicas(topic, min_isr);
-        std::optional<uint64_t> segment_bytes;
+        // The topic's log settings (segment size, retention, cleanup policy) come the same way.
+        replica_manager::topic_log_config log_cfg;
         if (r) {
-            if (auto it = r.value().find("segment.bytes"); it != r.value().end()) {
+            auto number = [&](const char* key) -> std::optional<int64_t> {
+                auto it = r.value().find(key);
+                if (it == r.value().end()) return std::nullopt;
                 try {
-                    segment_bytes = std::max<uint64_t>(1024, std::stoull(it->second));
+                    return std::stoll(it->second);
                 } catch (const std::exception&) {
-                    spdlog::warn("topic {}: invalid segment.bytes '{}' ignored", topic, it->second);
+                    spdlog::warn("topic {}: invalid {} '{}' ignored", topic, key, it->second);
+                    return std::nullopt;
                 }
-            }
+            };
+            if (auto v = number("segment.bytes")) log_cfg.segment_bytes = static_cast<uint64_t>(std::max<int64_t>(1024, *v));
+            log_cfg.retention_ms = number("retention.ms");
+            log_cfg.retention_bytes = number("retention.bytes");
+            if (auto it = r.value().find("cleanup.policy"); it != r.value().end()) log_cfg.cleanup_policy = it->second;
         }
-        ctx_.replicas.set_topic_segment_bytes(topic, segment_bytes);
+        ctx_.replicas.set_topic_log_config(topic, std::move(log_cfg));
     }
 
     std::map<int32_t, leader_endpoint> leaders;

@@ -245,3 +245,32 @@ TEST_F(replica_manager_test, data_survives_a_restart) {
 }
 
 }  // namespace
+
+namespace {
+// Retention on the leader: closed segments past the topic's retention.ms go (never the active
+// one, never above the high watermark), the topic's segment.bytes sizes the log, and a
+// compacted topic keeps everything.
+TEST_F(replica_manager_test, retention_deletes_old_segments_of_delete_topics_only) {
+    broker::replica_manager::topic_log_config deleting;
+    deleting.segment_bytes = 1024;
+    deleting.retention_ms = 1000;
+    replicas_->set_topic_log_config("short", deleting);
+    broker::replica_manager::topic_log_config compacted = deleting;
+    compacted.cleanup_policy = "compact";
+    replicas_->set_topic_log_config("kept", compacted);
+    publish({{"short", {partition_spec{{1}}}}, {"kept", {partition_spec{{1}}}}}, {1});
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_EQ(produce("short", 0, make_batch(4, 1000, 100)).error_code, 0);
+        ASSERT_EQ(produce("kept", 0, make_batch(4, 1000, 100)).error_code, 0);
+    }
+    auto part = replicas_->get("short", 0);
+    const int64_t end = part->log_end_offset();
+    EXPECT_GT(replicas_->enforce_retention(1'000'000), 0u);  // timestamps of 1970 + 1 s: expired
+    EXPECT_GT(part->log_start_offset(), 0);
+    EXPECT_EQ(part->log_end_offset(), end);
+    EXPECT_EQ(replicas_->get("kept", 0)->log_start_offset(), 0);
+    // Below the log start a consumer gets OFFSET_OUT_OF_RANGE (1).
+    EXPECT_EQ(fetch("short", 0, 0).error_code, 1);
+    EXPECT_EQ(fetch("short", 0, part->log_start_offset()).error_code, 0);
+}
+}  // namespace

@@ -107,6 +107,19 @@ TEST(log_retention, by_time_never_deletes_the_active_segment) {
     EXPECT_EQ(l->log_end_offset(), 30);
 }
 
+TEST(log_retention, never_deletes_above_the_upper_bound) {
+    filled f;
+    auto cfg = f.cfg;
+    cfg.retention_ms = 1000;
+    f.l->set_config(cfg);
+    // Segments 0..11, 12..23, 24..: with the high watermark at 20 only the first may go.
+    EXPECT_EQ(f.l->delete_old_segments(1'000'000, 20).value(), 1u);
+    EXPECT_EQ(f.l->log_start_offset(), 12);
+    EXPECT_EQ(f.l->delete_old_segments(1'000'000, 23).value(), 0u);
+    EXPECT_EQ(f.l->delete_old_segments(1'000'000, 24).value(), 1u);
+    EXPECT_EQ(f.l->log_start_offset(), 24);
+}
+
 TEST(log_retention, slices_of_deleted_segments_stay_readable) {
     filled f;
     auto r = f.l->read(0, 1 << 20, INT64_MAX).value();
