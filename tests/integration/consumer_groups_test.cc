@@ -559,16 +559,6 @@ TEST_F(consumer_groups_test, committed_offsets_survive_a_restart_of_every_broker
     EXPECT_TRUE(again.records.empty()) << again.records.size() << " committed records delivered again";
 }
 
-/// The .log segment files of `topic`-`p` in `log_dir`.
-int segment_files(const std::string& log_dir, const std::string& topic, int p) {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(log_dir + "/" + topic + "-" + std::to_string(p), ec)) {
-        if (e.path().extension() == ".log") ++n;
-    }
-    return n;
-}
-
 TEST_F(consumer_groups_test, the_offsets_log_stays_bounded_on_every_replica_and_keeps_the_latest_commits) {
     // 16 KiB segments and one offsets partition: 3,000 commits write ~20 segments' worth.
     auto props = group_broker_properties;
@@ -602,7 +592,7 @@ TEST_F(consumer_groups_test, the_offsets_log_stays_bounded_on_every_replica_and_
     std::map<int, int> files;
     const bool bounded = wait_until(
         [&] {
-            for (int id = 1; id <= 3; ++id) files[id] = segment_files(by_id(id).log_dir(), "__consumer_offsets", 0);
+            for (int id = 1; id <= 3; ++id) files[id] = segment_file_count(by_id(id).log_dir(), "__consumer_offsets", 0);
             return std::all_of(files.begin(), files.end(), [](const auto& kv) { return kv.second > 0 && kv.second <= 5; });
         },
         20s);

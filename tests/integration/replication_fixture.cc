@@ -488,4 +488,14 @@ std::vector<int> replication_test::followers(const partition_view& p) {
     return out;
 }
 
+int segment_file_count(const std::string& log_dir, const std::string& topic, std::int32_t partition) {
+    int n = 0;
+    std::error_code ec;
+    const auto dir = std::filesystem::path(log_dir) / (topic + "-" + std::to_string(partition));
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.path().extension() == ".log") ++n;
+    }
+    return n;
+}
+
 }  // namespace integration

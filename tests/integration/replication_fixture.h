@@ -118,6 +118,8 @@ struct disk_batch {
 /// `error` names the reason when the files are missing or hold garbage.
 std::vector<disk_batch> read_disk_batches(const std::string& log_dir, const std::string& topic,
                                           std::int32_t partition, std::string* error = nullptr);
+/// How many .log segment files `<log_dir>/<topic>-<partition>/` holds (0 if it is missing).
+int segment_file_count(const std::string& log_dir, const std::string& topic, std::int32_t partition);
 /// Log end offset of those batches (0 when there are none).
 std::int64_t disk_log_end(const std::vector<disk_batch>& batches);
 

@@ -13,15 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int segment_files(const std::string& log_dir, const std::string& topic, int p) {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(log_dir + "/" + topic + "-" + std::to_string(p), ec)) {
-        if (e.path().extension() == ".log") ++n;
-    }
-    return n;
-}
-
 using retention_test = replication_test;
 
 TEST_F(retention_test, old_segments_go_on_every_replica_while_a_consumer_at_the_head_keeps_going) {
@@ -50,7 +41,7 @@ TEST_F(retention_test, old_segments_go_on_every_replica_while_a_consumer_at_the_
     std::map<int, int> files;
     const bool trimmed = wait_until(
         [&] {
-            for (int id = 1; id <= 3; ++id) files[id] = segment_files(by_id(id).log_dir(), topic, 0);
+            for (int id = 1; id <= 3; ++id) files[id] = segment_file_count(by_id(id).log_dir(), topic, 0);
             return std::all_of(files.begin(), files.end(), [](const auto& kv) { return kv.second > 0 && kv.second <= 3; });
         },
         20s);
