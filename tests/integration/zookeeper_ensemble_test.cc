@@ -31,10 +31,15 @@ TEST(zookeeper_ensemble_test, failover_still_happens_with_one_zookeeper_node_sto
         }
         return out;
     };
+    auto reader = zk.reader();
+    // A broker process is up before its znode is: create the RF-3 topic only once all three are
+    // registered, or the controller rightly refuses it with INVALID_REPLICATION_FACTOR.
+    wait_for_view(reader, chroot, {}, [](const cluster_view& v) { return v.brokers.size() == 3; }, 30s,
+                  "3 registered brokers");
+    ASSERT_FALSE(::testing::Test::HasFailure());
     auto r = run_command({brook_topics_binary(), "--bootstrap-server", brokers[1]->bootstrap(), "--create", "--topic",
                           "ens", "--partitions", "3", "--replication-factor", "3"});
     ASSERT_EQ(r.exit_code(), 0) << r.describe();
-    auto reader = zk.reader();
     auto before = wait_for_view(reader, chroot, {"ens"},
                                 [](const cluster_view& v) { return v.brokers.size() == 3 && v.all_led_by_live_brokers("ens"); },
                                 30s, "3 brokers and led partitions");
