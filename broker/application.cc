@@ -18,12 +18,14 @@
 #include "broker/metadata_cache.h"
 #include "broker/net/server.h"
 #include "broker/replica_manager.h"
+#include "broker/topic_config.h"
 #include "broker/request_dispatcher.h"
 #include "coordination/broker_registry.h"
 #include "coordination/cluster_id.h"
 #include "coordination/controller.h"
 #include "coordination/controller_election.h"
 #include "coordination/producer_id_manager.h"
+#include "coordination/config_change_listener.h"
 #include "coordination/topic_store.h"
 #include "coordination/zk_session.h"
 #include "protocol/client/client.h"
@@ -177,6 +179,22 @@ bool application::start() {
     if (auto r = server_->listen(cfg_.listener); !r) {
         return false;
     }
+
+    // Dynamic topic configs: AlterConfigs on any broker rewrites /config/topics/<t> and announces
+    // it under /config/changes; every broker re-reads the topic's config and applies it to its
+    // replicas at once (retention, segment size, min.insync.replicas, ...).
+    config_changes_ = coordination::config_change_listener::make(*zk_, [this](const coordination::znodes::config_entity& e) {
+        if (e.type != "topics") return;  // Brook has no dynamic broker, user or client configs
+        topic_store_->get_config(e.name, [this, topic = e.name](coordination::result<std::map<std::string, std::string>> r) {
+            if (!r) {
+                spdlog::warn("config change for topic {}: cannot read its config: {}", topic, r.error().message());
+                return;
+            }
+            spdlog::info("topic {}: config changed to {}", topic, coordination::znodes::encode_topic_config(r.value()));
+            replicas_->apply_topic_overrides(topic, parse_topic_overrides(topic, r.value()));
+        });
+    });
+    asio::post(zk_strand_, [this] { config_changes_->start(); });
 
     // 5. Register (ephemeral /brokers/ids/<id>) and take part in the controller election.
     coordination::broker_info me;
@@ -379,6 +397,7 @@ void application::stop() {
         wait_for<bool>([&](auto done) {
             asio::post(zk_strand_, [this, done] {
                 stop_controller();
+                if (config_changes_) config_changes_->stop();
                 election_->stop([this, done](std::error_code) {
                     registry_->stop([done](std::error_code) { done(true); });
                 });

@@ -18,6 +18,7 @@ class broker_registry;
 class controller_election;
 class controller;
 class topic_store;
+class config_change_listener;
 class producer_id_manager;
 }  // namespace coordination
 namespace storage {
@@ -84,6 +85,7 @@ private:
     std::shared_ptr<coordination::controller_election> election_;
     // Only while this broker is controller; created, used and destroyed on zk_strand_.
     std::shared_ptr<coordination::controller> controller_;
+    std::shared_ptr<coordination::config_change_listener> config_changes_;  // zk_strand_ only
     std::unique_ptr<controller_channel> channel_;
     std::unique_ptr<controller_requests> requests_;
     std::unique_ptr<group::replica_offsets_log> offsets_log_;

@@ -230,6 +230,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
             continue;
         }
         it->second(k, v);
+        c.properties[k] = v;
     }
     if (error) {
         return *error;

@@ -79,6 +79,9 @@ struct config {
 
     /// Keys that were set but that this broker does not know (warned about, never fatal).
     std::vector<std::string> unknown_keys;
+    /// The known keys as given (server.properties and overrides): DescribeConfigs reports them
+    /// as static broker settings, and topic configs tell whether their default was set here.
+    std::map<std::string, std::string> properties;
 };
 
 /// Parses `key=value` lines (Java properties subset: '#'/'!' comments, blank lines, `key: value`,

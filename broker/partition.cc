@@ -306,6 +306,11 @@ size_t partition::delete_expired_segments(int64_t now_ms, int64_t retention_ms, 
     return r ? r.value() : 0;
 }
 
+void partition::reconfigure(const storage::log_config& cfg) {
+    std::lock_guard lock(mutex_);
+    if (log_ != nullptr) log_->set_config(cfg);
+}
+
 size_t partition::delete_segments_below(int64_t offset) {
     std::lock_guard lock(mutex_);
     if (log_ == nullptr) return 0;

@@ -15,6 +15,7 @@
 #include "coordination/znodes.h"
 #include "protocol/errors.h"
 #include "protocol/record_set.h"
+#include "storage/log_config.h"
 
 namespace storage {
 class log;
@@ -169,6 +170,8 @@ public:
     /// Retention (leader): deletes closed segments past `retention_ms` (by their newest
     /// timestamp) or beyond `retention_bytes` (< 0: off), only below the high watermark.
     size_t delete_expired_segments(int64_t now_ms, int64_t retention_ms, int64_t retention_bytes);
+    /// New storage settings for the log (a topic config change), serialised with appends.
+    void reconfigure(const storage::log_config& cfg);
 
     /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
     size_t expire_producers(int64_t now_ms);

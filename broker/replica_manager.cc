@@ -118,12 +118,44 @@ int32_t replica_manager::min_insync_replicas_for(const std::string& topic) const
 }
 
 void replica_manager::set_topic_log_config(const std::string& topic, topic_log_config value) {
-    std::unique_lock lock(mutex_);
-    if (value == topic_log_config{}) {
-        topic_log_.erase(topic);
-    } else {
-        topic_log_[topic] = std::move(value);
+    std::vector<std::shared_ptr<partition>> parts;
+    {
+        std::unique_lock lock(mutex_);
+        auto it = topic_log_.find(topic);
+        const topic_log_config& before = it == topic_log_.end() ? topic_log_config{} : it->second;
+        if (before == value) return;
+        if (value == topic_log_config{}) {
+            topic_log_.erase(topic);
+        } else {
+            topic_log_[topic] = std::move(value);
+        }
+        for (auto p = partitions_.lower_bound(key{topic, 0}); p != partitions_.end() && p->first.first == topic; ++p) {
+            parts.push_back(p->second);
+        }
     }
+    // The open logs take the change now (segment size for the next roll, batch size limit for the
+    // next append); retention reads the topic's settings at every round anyway.
+    const storage::log_config cfg = log_config_for(topic);
+    for (auto& p : parts) p->reconfigure(cfg);
+}
+
+storage::log_config replica_manager::log_config_for(const std::string& topic) const {
+    storage::log_config c;
+    c.segment_bytes = cfg_.log_segment_bytes;
+    c.index_interval_bytes = cfg_.log_index_interval_bytes;
+    c.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
+    c.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
+    c.retention_ms = cfg_.log_retention_ms;
+    c.retention_bytes = cfg_.log_retention_bytes;
+    std::shared_lock lock(mutex_);
+    if (auto it = topic_log_.find(topic); it != topic_log_.end()) {
+        const topic_log_config& t = it->second;
+        if (t.segment_bytes) c.segment_bytes = *t.segment_bytes;
+        if (t.max_message_bytes) c.max_batch_bytes = *t.max_message_bytes;
+        if (t.retention_ms) c.retention_ms = *t.retention_ms;
+        if (t.retention_bytes) c.retention_bytes = *t.retention_bytes;
+    }
+    return c;
 }
 
 size_t replica_manager::enforce_retention(int64_t now_ms) {
@@ -195,17 +227,7 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
     }
     auto part = get(topic, index);
     if (!part) {
-        storage::log_config log_cfg;
-        log_cfg.segment_bytes = cfg_.log_segment_bytes;
-        {
-            std::shared_lock lock(mutex_);
-            if (auto it = topic_log_.find(topic); it != topic_log_.end() && it->second.segment_bytes) {
-                log_cfg.segment_bytes = *it->second.segment_bytes;
-            }
-        }
-        log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
-        log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
-        log_cfg.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
+        const storage::log_config log_cfg = log_config_for(topic);
         auto log = logs_.get_or_create(topic, index, log_cfg);
         if (!log) {
             spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());
@@ -213,11 +235,7 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
         }
         // A log found on disk at start-up was opened with the broker's settings; no partition
         // uses it yet, so the topic's own take over here.
-        if (log.value()->config().segment_bytes != log_cfg.segment_bytes) {
-            storage::log_config with_topic = log.value()->config();
-            with_topic.segment_bytes = log_cfg.segment_bytes;
-            log.value()->set_config(with_topic);
-        }
+        log.value()->set_config(log_cfg);
         const int64_t hw = logs_.checkpointed_high_watermark(topic, index).value_or(0);
         std::unique_lock lock(mutex_);
         auto& slot = partitions_[key{topic, index}];

@@ -18,6 +18,7 @@
 #include "broker/config.h"
 #include "broker/partition.h"
 #include "broker/replica_fetcher.h"
+#include "broker/topic_config.h"
 #include "coordination/znodes.h"
 #include "protocol/errors.h"
 
@@ -69,19 +70,23 @@ public:
                                                    const leader_and_isr_state& state,
                                                    const std::map<int32_t, leader_endpoint>& leaders);
 
+    /// Both of the below from one parsed /config/topics/<t> (LeaderAndIsr and config changes).
+    void apply_topic_overrides(const std::string& topic, const topic_overrides& o) {
+        set_topic_min_insync_replicas(topic, o.min_insync_replicas);
+        set_topic_log_config(topic, o.log);
+    }
     /// A topic's min.insync.replicas override (from /config/topics/<t>); nullopt: the broker's.
     void set_topic_min_insync_replicas(const std::string& topic, std::optional<int32_t> value);
     /// A topic's log settings from /config/topics/<t> (unset: the broker's log.* settings).
     /// segment.bytes applies when its logs are opened for a replica; retention at every
     /// retention round.
-    struct topic_log_config {
-        std::optional<uint64_t> segment_bytes;
-        std::optional<int64_t> retention_ms;
-        std::optional<int64_t> retention_bytes;
-        std::optional<std::string> cleanup_policy;
-        bool operator==(const topic_log_config&) const = default;
-    };
+    /// Also applied at once to the open logs of the topic's replicas (a dynamic change through
+    /// AlterConfigs lands here).
+    using topic_log_config = broker::topic_log_config;
     void set_topic_log_config(const std::string& topic, topic_log_config value);
+    /// The storage settings of a replica of `topic`: the broker's log.* with the topic's
+    /// overrides on top.
+    storage::log_config log_config_for(const std::string& topic) const;
 
     /// One retention round (what the log.retention.check.interval.ms timer runs): every partition
     /// this broker leads whose cleanup.policy includes "delete" drops its closed segments past

@@ -1,5 +1,7 @@
 #include "coordination/fake_zk.h"
 
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
@@ -119,6 +121,10 @@ std::error_code fake_zk_server::apply(state& s, int64_t session, const zk_op& op
             node n;
             n.data = op.data;
             n.stat.czxid = n.stat.mzxid = s.zxid;
+            // Wall-clock like the real server's (readers compare ctime with their own clock).
+            n.stat.ctime = n.stat.mtime = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
             n.stat.data_length = static_cast<int32_t>(op.data.size());
             if (op.mode == create_mode::ephemeral || op.mode == create_mode::ephemeral_sequential) {
                 n.stat.ephemeral_owner = session;

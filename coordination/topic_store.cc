@@ -175,6 +175,47 @@ void topic_store::get_config(const std::string& topic,
     });
 }
 
+void topic_store::get_config_versioned(const std::string& topic, std::function<void(result<versioned_config>)> cb) {
+    auto& zk = zk_;
+    zk.exists(znodes::topic_path(topic), {}, [&zk, topic, cb = std::move(cb)](std::error_code ec, zk_stat) mutable {
+        if (ec == zk_errc::no_node) return cb(errc::unknown_topic);
+        if (ec) return cb(ec);
+        zk.get(znodes::config_topic_path(topic), {}, [cb = std::move(cb)](std::error_code ec, std::string data, zk_stat st) {
+            if (ec == zk_errc::no_node) return cb(versioned_config{});
+            if (ec) return cb(ec);
+            auto configs = znodes::decode_topic_config(data);
+            if (!configs) return cb(configs.error());
+            cb(versioned_config{std::move(configs.value()), st.version});
+        });
+    });
+}
+
+void topic_store::change_config(const std::string& topic, const std::map<std::string, std::string>& configs,
+                                zk_client::void_callback cb, int32_t expected_version) {
+    auto& zk = zk_;
+    std::string data = znodes::encode_topic_config(configs);
+    zk.exists(znodes::topic_path(topic), {}, [&zk, topic, data, expected_version, cb = std::move(cb)](std::error_code ec, zk_stat) mutable {
+        if (ec == zk_errc::no_node) return cb(errc::unknown_topic);
+        if (ec) return cb(ec);
+        zk.exists(znodes::config_topic_path(topic), {}, [&zk, topic, data, expected_version, cb = std::move(cb)](std::error_code ec, zk_stat) mutable {
+            if (ec && ec != zk_errc::no_node) return cb(ec);
+            const bool exists = !ec;
+            std::vector<zk_op> ops;
+            std::string path = znodes::config_topic_path(topic);
+            ops.push_back(exists ? zk_op::set(path, data, expected_version) : zk_op::create(path, data));
+            ops.push_back(zk_op::create(std::string(znodes::config_changes_path) + "/" +
+                                            std::string(znodes::config_change_prefix),
+                                        znodes::encode_config_change({"topics", topic}),
+                                        create_mode::persistent_sequential));
+            ensure_paths(zk, {std::string(znodes::config_topics_path), std::string(znodes::config_changes_path)},
+                         [&zk, ops = std::move(ops), cb = std::move(cb)](std::error_code ec) mutable {
+                if (ec) return cb(ec);
+                zk.multi(std::move(ops), [cb = std::move(cb)](std::error_code ec, std::vector<zk_op_result>) { cb(ec); });
+            });
+        });
+    });
+}
+
 void topic_store::update_isr(const partition_key& key, const partition_state& state,
                              std::function<void(result<int32_t>)> cb) {
     std::vector<zk_op> ops;

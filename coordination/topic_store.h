@@ -58,6 +58,23 @@ class topic_store {
     /// The topic's config overrides (empty map when there is no config znode).
     void get_config(const std::string& topic, std::function<void(result<std::map<std::string, std::string>>)> cb);
 
+    struct versioned_config {
+        std::map<std::string, std::string> configs;
+        int32_t version = -1;  // of /config/topics/<t>; -1 when it does not exist
+    };
+    /// get_config plus the znode version, for read-modify-write with change_config.
+    /// Errors: errc::unknown_topic (no /brokers/topics/<t>), errc::malformed_znode, zk errors.
+    void get_config_versioned(const std::string& topic, std::function<void(result<versioned_config>)> cb);
+
+    /// Replaces the topic's overrides with `configs` and, in the same multi, creates the
+    /// sequential /config/changes/config_change_<n> notification every broker watches (Kafka's
+    /// AdminZkClient.changeTopicConfig). `expected_version` is the version get_config_versioned
+    /// read (-1: whatever is there, creating the znode if needed). The caller validates the
+    /// values. Errors: errc::unknown_topic, zk_errc::bad_version / node_exists (someone else
+    /// changed it meanwhile: re-read and retry), zk errors.
+    void change_config(const std::string& topic, const std::map<std::string, std::string>& configs,
+                       zk_client::void_callback cb, int32_t expected_version = -1);
+
     /// A partition leader's ISR change (Kafka's Partition.updateIsr in the ZooKeeper era): sets
     /// the partition's state znode only if its version is still `state.zk_version` and, in the same
     /// multi, creates /isr_change_notification/isr_change_<seq> naming the partition so the

@@ -292,6 +292,39 @@ result<std::map<std::string, std::string>> decode_topic_config(std::string_view 
     return out;
 }
 
+std::string encode_config_change(const config_entity& e) {
+    ordered j;
+    j["version"] = 2;
+    j["entity_path"] = e.type + "/" + e.name;
+    return j.dump();
+}
+
+result<config_entity> decode_config_change(std::string_view data) {
+    auto j = parse(data);
+    if (!j) return errc::malformed_znode;
+    auto version = j->find("version");
+    if (version == j->end() || !version->is_number_integer()) return errc::malformed_znode;
+    auto str = [&](const char* key) -> std::optional<std::string> {
+        auto it = j->find(key);
+        if (it == j->end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    };
+    if (version->get<int>() == 1) {
+        auto type = str("entity_type");
+        auto name = str("entity_name");
+        if (!type || !name || type->empty() || name->empty()) return errc::malformed_znode;
+        return config_entity{*type, *name};
+    }
+    if (version->get<int>() != 2) return errc::malformed_znode;
+    auto path = str("entity_path");
+    if (!path) return errc::malformed_znode;
+    // "topics/<t>"; user and client quota paths have more slashes ("users/u/clients/c"): the
+    // type is the first component, the name the rest.
+    auto slash = path->find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == path->size()) return errc::malformed_znode;
+    return config_entity{path->substr(0, slash), path->substr(slash + 1)};
+}
+
 std::string encode_producer_id_block(const producer_id_block& b) {
     ordered j;
     j["version"] = 1;

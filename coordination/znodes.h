@@ -85,6 +85,8 @@ std::string partition_path(std::string_view topic, int32_t partition);
 std::string partition_state_path(std::string_view topic, int32_t partition);
 std::string config_topic_path(std::string_view topic);
 std::string delete_topic_path(std::string_view topic);
+/// Prefix of the sequential /config/changes/config_change_<10 digits> notifications.
+inline constexpr std::string_view config_change_prefix = "config_change_";
 
 /// Persistent paths every broker makes sure exist at startup (Kafka's ZkData.PersistentZkPaths,
 /// without the old consumer, seqid and log-dir-event paths Brook never uses). Created empty:
@@ -130,6 +132,17 @@ result<std::vector<partition_key>> decode_preferred_replica_election(std::string
 // /config/topics/<t>: {"version":1,"config":{"k":"v"}}
 std::string encode_topic_config(const std::map<std::string, std::string>& config);
 result<std::map<std::string, std::string>> decode_topic_config(std::string_view data);
+
+// /config/changes/config_change_<seq>: {"version":2,"entity_path":"topics/<t>"} (Kafka's
+//   ConfigEntityChangeNotificationSequenceZNode). Version 1, {"version":1,"entity_type":"topics",
+//   "entity_name":"<t>"}, written by Kafka before 2.0, decodes too.
+struct config_entity {
+    std::string type;  // "topics", "brokers", ...
+    std::string name;
+    friend bool operator==(const config_entity&, const config_entity&) = default;
+};
+std::string encode_config_change(const config_entity& e);
+result<config_entity> decode_config_change(std::string_view data);
 
 // /latest_producer_id_block: {"version":1,"broker":B,"block_start":"<first>","block_end":"<last>"}
 //   The ids are JSON strings of decimal longs (Kafka's ProducerIdBlockZNode), so readers that parse

@@ -39,7 +39,10 @@ struct api_info {
 /// kafka-python sends 2. Heartbeat/LeaveGroup/SyncGroup 0-3 (LeaveGroup v3 is KafkaJS's batch of
 /// members), DescribeGroups 0-4 and ListGroups 0-2 (librdkafka's legacy list_groups sends 0),
 /// DeleteGroups 0-1, OffsetDelete 0 (never flexible: first_flexible -1).
-inline constexpr std::array<api_info, 25> api_table = {{
+/// Configs (brook-configs, kafka-configs, AdminClient): DescribeConfigs 0-2 (librdkafka and
+/// kafka-python send 0-1), AlterConfigs 0-1, IncrementalAlterConfigs 0-1 (v1 flexible; Kafka 2.3+
+/// tools and librdkafka 2.2+ use it for --add-config / --delete-config).
+inline constexpr std::array<api_info, 28> api_table = {{
     {0, "Produce", 3, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
@@ -62,8 +65,11 @@ inline constexpr std::array<api_info, 25> api_table = {{
     {20, "DeleteTopics", 0, 3, 4},
     {22, "InitProducerId", 0, 1, 2},
     {23, "OffsetForLeaderEpoch", 0, 3, 4},
+    {32, "DescribeConfigs", 0, 2, 4},
+    {33, "AlterConfigs", 0, 1, 2},
     {37, "CreatePartitions", 0, 1, 2},
     {42, "DeleteGroups", 0, 1, 2},
+    {44, "IncrementalAlterConfigs", 0, 1, 1},
     {47, "OffsetDelete", 0, 0, -1},
 }};
 

@@ -3,6 +3,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/topic_admin.h"
+#include "broker/topic_config.h"
 #include "protocol/errors.h"
 #include "protocol/messages/create_topics.h"
 
@@ -42,6 +43,12 @@ asio::awaitable<dispatch_result> handlers::create_topics(const protocol::request
                 break;
             }
             spec.configs[c.name] = *c.value;
+        }
+        if (!bad_config) {
+            if (auto problem = validate_topic_configs(spec.configs)) {
+                bad_config = true;
+                r.error_message = *problem;
+            }
         }
         if (bad_config) {
             r.error_code = static_cast<int16_t>(error_code::invalid_config);

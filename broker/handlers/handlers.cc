@@ -28,8 +28,11 @@ handlers::handler_fn handlers::find(int16_t api_key) {
         case 20: return &handlers::delete_topics;
         case 22: return &handlers::init_producer_id;
         case 23: return &handlers::offset_for_leader_epoch;
+        case 32: return &handlers::describe_configs;
+        case 33: return &handlers::alter_configs;
         case 37: return &handlers::create_partitions;
         case 42: return &handlers::delete_groups;
+        case 44: return &handlers::incremental_alter_configs;
         case 47: return &handlers::offset_delete;
         default: return nullptr;
     }

@@ -125,6 +125,14 @@ public:
                                                           protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> offset_delete(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
+    // Configs (handlers/configs.cc).
+    boost::asio::awaitable<dispatch_result> describe_configs(const protocol::request_header&,
+                                                             protocol::wire::reader&, protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> alter_configs(const protocol::request_header&, protocol::wire::reader&,
+                                                          protocol::wire::writer&);
+    boost::asio::awaitable<dispatch_result> incremental_alter_configs(const protocol::request_header&,
+                                                                      protocol::wire::reader&,
+                                                                      protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> delete_topics(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
 

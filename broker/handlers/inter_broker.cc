@@ -14,6 +14,7 @@
 #include "broker/handlers/handlers.h"
 #include "broker/metadata_cache.h"
 #include "broker/replica_manager.h"
+#include "broker/topic_config.h"
 #include "coordination/topic_store.h"
 #include "protocol/errors.h"
 #include "protocol/messages/controlled_shutdown.h"
@@ -52,7 +53,7 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
     // A topic's min.insync.replicas override is read from /config/topics/<t> before its
     // partitions take their roles, so an acks=all produce never sees the broker default for a
     // topic that has its own (LeaderAndIsr is control-plane traffic; the data path never waits
-    // on ZooKeeper). Overrides changed later take effect at the topic's next LeaderAndIsr.
+    // on ZooKeeper). Overrides changed later arrive through /config/changes (application.cc).
     std::set<std::string> topics;
     for (const auto& p : req.ungrouped_partition_states) topics.insert(p.topic_name);
     for (const auto& t : req.topic_states) topics.insert(t.topic_name);
@@ -81,37 +82,11 @@ asio::awaitable<dispatch_result> handlers::leader_and_isr(const protocol::reques
     };
     configs_result configs = co_await await_completion<configs_result>(read_configs);
     for (const auto& [topic, r] : configs) {
-        std::optional<int32_t> min_isr;
         if (!r) {
-            spdlog::warn("cannot read the config of topic {}: {}; using the broker's min.insync.replicas", topic,
+            spdlog::warn("cannot read the config of topic {}: {}; using the broker's settings", topic,
                          r.error().message());
-        } else if (auto it = r.value().find("min.insync.replicas"); it != r.value().end()) {
-            try {
-                min_isr = std::max(1, std::stoi(it->second));
-            } catch (const std::exception&) {
-                spdlog::warn("topic {}: invalid min.insync.replicas '{}' ignored", topic, it->second);
-            }
         }
-        ctx_.replicas.set_topic_min_insync_replicas(topic, min_isr);
-        // The topic's log settings (segment size, retention, cleanup policy) come the same way.
-        replica_manager::topic_log_config log_cfg;
-        if (r) {
-            auto number = [&](const char* key) -> std::optional<int64_t> {
-                auto it = r.value().find(key);
-                if (it == r.value().end()) return std::nullopt;
-                try {
-                    return std::stoll(it->second);
-                } catch (const std::exception&) {
-                    spdlog::warn("topic {}: invalid {} '{}' ignored", topic, key, it->second);
-                    return std::nullopt;
-                }
-            };
-            if (auto v = number("segment.bytes")) log_cfg.segment_bytes = static_cast<uint64_t>(std::max<int64_t>(1024, *v));
-            log_cfg.retention_ms = number("retention.ms");
-            log_cfg.retention_bytes = number("retention.bytes");
-            if (auto it = r.value().find("cleanup.policy"); it != r.value().end()) log_cfg.cleanup_policy = it->second;
-        }
-        ctx_.replicas.set_topic_log_config(topic, std::move(log_cfg));
+        ctx_.replicas.apply_topic_overrides(topic, r ? parse_topic_overrides(topic, r.value()) : topic_overrides{});
     }
 
     std::map<int32_t, leader_endpoint> leaders;

@@ -52,10 +52,13 @@ std::string kafka_error_text(int16_t code) {
 std::string_view kafka_exception_class(int16_t code) {
     switch (code) {
         case -1: return "org.apache.kafka.common.errors.UnknownServerException";
+        case 3: return "org.apache.kafka.common.errors.UnknownTopicOrPartitionException";
         case 15: return "org.apache.kafka.common.errors.CoordinatorNotAvailableException";
         case 16: return "org.apache.kafka.common.errors.NotCoordinatorException";
         case 24: return "org.apache.kafka.common.errors.InvalidGroupIdException";
         case 30: return "org.apache.kafka.common.errors.GroupAuthorizationException";
+        case 40: return "org.apache.kafka.common.errors.InvalidConfigurationException";
+        case 42: return "org.apache.kafka.common.errors.InvalidRequestException";
         case 68: return "org.apache.kafka.common.errors.GroupNotEmptyException";
         case 69: return "org.apache.kafka.common.errors.GroupIdNotFoundException";
         default: return {};

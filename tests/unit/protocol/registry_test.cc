@@ -35,8 +35,10 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
                                 {16, 0, 2, "ListGroups"},
                                 {18, 0, 2, "ApiVersions"},    {19, 0, 4, "CreateTopics"},
                                 {20, 0, 3, "DeleteTopics"},   {22, 0, 1, "InitProducerId"},
-                                {23, 0, 3, "OffsetForLeaderEpoch"}, {37, 0, 1, "CreatePartitions"},
-                                {42, 0, 1, "DeleteGroups"},   {47, 0, 0, "OffsetDelete"}};
+                                {23, 0, 3, "OffsetForLeaderEpoch"}, {32, 0, 2, "DescribeConfigs"},
+                                {33, 0, 1, "AlterConfigs"},   {37, 0, 1, "CreatePartitions"},
+                                {42, 0, 1, "DeleteGroups"},   {44, 0, 1, "IncrementalAlterConfigs"},
+                                {47, 0, 0, "OffsetDelete"}};
     ASSERT_EQ(supported_apis().size(), want.size());
     for (const auto& w : want) {
         const api_info* a = find_api(w.key);
@@ -260,10 +262,15 @@ TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
         EXPECT_EQ(d.value().api_keys[21].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
         EXPECT_EQ(d.value().api_keys[21].min_version, 0);
         EXPECT_EQ(d.value().api_keys[21].max_version, 3);
-        EXPECT_EQ(d.value().api_keys[22].api_key, 37);
-        EXPECT_EQ(d.value().api_keys[23].api_key, 42);  // DeleteGroups 0-1
-        EXPECT_EQ(d.value().api_keys[24].api_key, 47);  // OffsetDelete 0
-        EXPECT_EQ(d.value().api_keys[24].max_version, 0);
+        EXPECT_EQ(d.value().api_keys[22].api_key, 32);  // DescribeConfigs 0-2
+        EXPECT_EQ(d.value().api_keys[22].max_version, 2);
+        EXPECT_EQ(d.value().api_keys[23].api_key, 33);  // AlterConfigs 0-1
+        EXPECT_EQ(d.value().api_keys[24].api_key, 37);
+        EXPECT_EQ(d.value().api_keys[25].api_key, 42);  // DeleteGroups 0-1
+        EXPECT_EQ(d.value().api_keys[26].api_key, 44);  // IncrementalAlterConfigs 0-1
+        EXPECT_EQ(d.value().api_keys[26].max_version, 1);
+        EXPECT_EQ(d.value().api_keys[27].api_key, 47);  // OffsetDelete 0
+        EXPECT_EQ(d.value().api_keys[27].max_version, 0);
     }
 }
 
