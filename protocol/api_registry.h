@@ -21,6 +21,11 @@ struct api_info {
 
 /// The single table of advertised ranges (kafka-protocol.md §1, phase 1). Every broker advertises
 /// the same ranges (KafkaJS reuses the seed broker's map). Sorted by key.
+/// Produce starts at 0 although every client we serve sends v3+ with record batch v2: librdkafka
+/// (up to 2.11.0) compresses with gzip, snappy or lz4 only against a broker whose Produce range
+/// contains v0 (rdkafka_msgset_writer.c asks rd_kafka_broker_ApiVersion_supported(Produce, 0, 0)),
+/// and otherwise sends those batches uncompressed. v0-v2 requests are decoded; their records must
+/// be magic 2 (else UNSUPPORTED_FOR_MESSAGE_FORMAT per partition).
 /// Keys 4-7 are the inter-broker (controller) APIs; ZooKeeper-era Kafka brokers list them in
 /// ApiVersions too. Clients never send them, and none of the keys kafka-python infers its "broker
 /// version" from (0, 1, 2, 3, 9, 29) changes, so adding them changes no client's choices.
@@ -43,7 +48,7 @@ struct api_info {
 /// kafka-python send 0-1), AlterConfigs 0-1, IncrementalAlterConfigs 0-1 (v1 flexible; Kafka 2.3+
 /// tools and librdkafka 2.2+ use it for --add-config / --delete-config).
 inline constexpr std::array<api_info, 28> api_table = {{
-    {0, "Produce", 3, 7, 9},
+    {0, "Produce", 0, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
     {3, "Metadata", 0, 6, 9},

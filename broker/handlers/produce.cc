@@ -62,6 +62,14 @@ asio::awaitable<dispatch_result> handlers::produce(const protocol::request_heade
                 pr.error_code = static_cast<int16_t>(error_code::corrupt_message);
                 continue;
             }
+            // Produce v0-v2 (advertised for librdkafka's compression gate, see api_registry.h) may
+            // carry MessageSet v0/v1; Brook stores only record batch v2 (magic at byte 16) and
+            // converts nothing, so such a partition is refused with the code Kafka uses for a
+            // message format the broker will not handle.
+            if (bytes.size() > 16 && bytes[16] < 2) {
+                pr.error_code = static_cast<int16_t>(error_code::unsupported_for_message_format);
+                continue;
+            }
             // The records are a view into this connection's read buffer, which it owns and lets us
             // rewrite: offsets and leader epoch are assigned in place, the bytes are stored as they are.
             std::span<uint8_t> writable(const_cast<uint8_t*>(bytes.data()), bytes.size());

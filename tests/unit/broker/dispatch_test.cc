@@ -36,7 +36,7 @@ void expect_registry_ranges(const protocol::api_versions_response& resp) {
     ASSERT_NE(find(18), nullptr);
     EXPECT_EQ(find(18)->min_version, 0);
     ASSERT_NE(find(0), nullptr);
-    EXPECT_EQ(find(0)->min_version, 3);
+    EXPECT_EQ(find(0)->min_version, 0);
     EXPECT_EQ(find(0)->max_version, 7);
     ASSERT_NE(find(1), nullptr);
     EXPECT_EQ(find(1)->max_version, 11);
@@ -105,8 +105,8 @@ TEST_F(dispatch_test, unknown_api_key_closes) {
 
 TEST_F(dispatch_test, unsupported_versions_close) {
     protocol::metadata_request req;
-    // Metadata v99 and Produce v2 (below our minimum): header only, no body needed to decide.
-    for (auto [key, version] : {std::pair<int16_t, int16_t>{3, 99}, {3, 7}, {0, 2}, {1, 12}}) {
+    // Metadata v99, Produce v8 and Fetch v3 / v12 (outside our ranges): header only, no body needed to decide.
+    for (auto [key, version] : {std::pair<int16_t, int16_t>{3, 99}, {3, 7}, {0, 8}, {1, 3}, {1, 12}}) {
         protocol::wire::writer w;
         protocol::request_header h;
         h.api_key = key;

@@ -109,6 +109,38 @@ TEST_F(produce_fetch_test, produce_v3_and_v7_assign_consecutive_offsets) {
     EXPECT_EQ(metrics_.produced_batches.load(), 2u);
 }
 
+TEST_F(produce_fetch_test, produce_v0_to_v2_store_record_batch_v2) {
+    // Advertised for librdkafka's compression gate (api_registry.h); the body is v3's without the
+    // transactional id, the answer has no throttle time (v0) and no log append time (v0-v1).
+    for (int16_t version : {int16_t{0}, int16_t{1}, int16_t{2}}) {
+        const int64_t before = log_end("t", 0);
+        auto r = produce(version, produce_req("t", 0, make_batch(2)));
+        const auto& p = only_partition(r);
+        EXPECT_EQ(p.error_code, none) << version;
+        EXPECT_EQ(p.base_offset, before) << version;
+        EXPECT_EQ(log_end("t", 0), before + 2) << version;
+    }
+}
+
+TEST_F(produce_fetch_test, message_set_v0_and_v1_are_refused_as_unsupported_format) {
+    constexpr int16_t unsupported_for_message_format = 43;
+    for (uint8_t magic : {uint8_t{0}, uint8_t{1}}) {
+        // A MessageSet entry: offset (8), size (4), crc (4), magic (1), attributes, ... — the magic
+        // sits at byte 16 in every format, which is what the broker looks at.
+        std::vector<uint8_t> legacy(40, 0);
+        legacy[11] = 28;
+        legacy[16] = magic;
+        for (int16_t version : {int16_t{2}, int16_t{7}}) {
+            auto r = produce(version, produce_req("t", 0, legacy));
+            EXPECT_EQ(only_partition(r).error_code, unsupported_for_message_format) << int(magic) << " v" << version;
+            EXPECT_EQ(only_partition(r).base_offset, -1);
+        }
+    }
+    EXPECT_EQ(log_end("t", 0), 0);
+    // The connection still serves a good batch.
+    EXPECT_EQ(only_partition(produce(2, produce_req("t", 0, make_batch(1)))).error_code, none);
+}
+
 TEST_F(produce_fetch_test, acks_zero_appends_without_response) {
     auto req = produce_req("t", 0, make_batch(4), 0);
     auto r = send(req, 5);

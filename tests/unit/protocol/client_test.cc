@@ -156,7 +156,7 @@ TEST(client, negotiate_records_ranges_and_picks_versions) {
     auto resp = c.negotiate();
     ASSERT_TRUE(resp) << resp.error().message();
     EXPECT_EQ(resp.value().api_keys.size(), supported_apis().size());
-    EXPECT_EQ(c.broker_range(0), (std::pair<int16_t, int16_t>{3, 7}));
+    EXPECT_EQ(c.broker_range(0), (std::pair<int16_t, int16_t>{0, 7}));
     EXPECT_EQ(c.pick_version<produce_api>(), 7);
     EXPECT_EQ(c.pick_version<fetch_api>(), 11);
     EXPECT_EQ(c.pick_version<api_versions_api>(), 2);  // our codec goes to 3, broker to 2

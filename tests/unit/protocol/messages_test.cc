@@ -88,7 +88,7 @@ TEST(messages, every_message_round_trips_at_every_version) {
 
 TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(produce_api::key, 0);
-    EXPECT_EQ(produce_api::min_version, 3);
+    EXPECT_EQ(produce_api::min_version, 0);
     EXPECT_EQ(produce_api::max_version, 7);
     EXPECT_EQ(produce_api::first_flexible, 9);
     EXPECT_EQ(fetch_api::key, 1);

@@ -24,7 +24,7 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
         int16_t key, lo, hi;
         std::string_view name;
     };
-    std::vector<expect> want = {{0, 3, 7, "Produce"},         {1, 4, 11, "Fetch"},
+    std::vector<expect> want = {{0, 0, 7, "Produce"},         {1, 4, 11, "Fetch"},
                                 {2, 0, 3, "ListOffsets"},     {3, 0, 6, "Metadata"},
                                 {4, 0, 3, "LeaderAndIsr"},    {5, 0, 1, "StopReplica"},
                                 {6, 0, 5, "UpdateMetadata"},  {7, 1, 2, "ControlledShutdown"},
@@ -66,7 +66,7 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
 
 TEST(api_registry, kafka_python_version_probes_are_unchanged) {
     // kafka-python 2.0.2 infers a broker version from these keys only (kafka-protocol.md §2); with
-    // Fetch 4-11, Produce 3-7, no DescribeAcls it must keep inferring 2.3 (Produce v7, Fetch v4).
+    // Fetch 4-11, Produce 0-7, no DescribeAcls it must keep inferring 2.3 (Produce v7, Fetch v4).
     EXPECT_EQ(find_api(29), nullptr);     // DescribeAcls v2 -> 2.5
     EXPECT_FALSE(is_supported(0, 8));     // Produce v8 -> 2.4
     EXPECT_TRUE(is_supported(1, 11));     // Fetch v11 -> 2.3
