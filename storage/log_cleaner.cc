@@ -219,7 +219,8 @@ cleanable_range find_cleanable_range(const cleaning_input& in, int64_t checkpoin
             r.clean_bytes += s.size_bytes;
             continue;
         }
-        if (cfg.min_compaction_lag_ms > 0 && s.max_timestamp > now_ms - cfg.min_compaction_lag_ms) {
+        if ((cfg.min_compaction_lag_ms > 0 && s.max_timestamp > now_ms - cfg.min_compaction_lag_ms) ||
+            end > in.upper_bound) {
             r.first_uncleanable = std::max(r.first_dirty, s.base_offset);
             break;
         }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -52,6 +53,9 @@ struct cleaning_input {
     std::filesystem::path dir;
     uint64_t segment_bytes = 1ull << 30;
     int64_t active_base_offset = 0;               // never cleaned
+    /// Segments ending above this stay dirty (the broker passes the high watermark: Kafka never
+    /// cleans what is not committed).
+    int64_t upper_bound = INT64_MAX;
     std::vector<closed_segment_info> segments;    // closed segments, oldest first
     /// producer id -> last offset of its latest batch (producer state): that batch is kept,
     /// emptied if need be, so the producer's state survives a restart (Kafka does the same).
@@ -74,7 +78,7 @@ struct cleanable_range {
 
 /// checkpoint is the cleaner-offset-checkpoint entry (-1 when none): clamped to the closed
 /// segments. first_uncleanable is the active segment's base, or the base of the first dirty
-/// segment holding a batch newer than now - min_compaction_lag_ms.
+/// segment holding a batch newer than now - min_compaction_lag_ms or ending above upper_bound.
 cleanable_range find_cleanable_range(const cleaning_input& in, int64_t checkpoint, int64_t now_ms,
                                      const cleaner_config& cfg);
 
