@@ -381,6 +381,12 @@ TEST(log_cleaner, never_touches_the_active_segment_and_respects_min_compaction_l
     // known yet), the other two untouched.
     ASSERT_EQ(recs.size(), 21u);
     EXPECT_EQ(recs[0].offset, 9);
+    // A high watermark bound works the same way.
+    auto bounded = l->cleaning_snapshot();
+    bounded.upper_bound = 15;
+    EXPECT_EQ(find_cleanable_range(bounded, -1, 7000, {}).first_uncleanable, 10);
+    bounded.upper_bound = 20;
+    EXPECT_EQ(find_cleanable_range(bounded, -1, 7000, {}).first_uncleanable, 20);
     auto r2 = find_cleanable_range(l->cleaning_snapshot(), cp, 7000, lag);
     EXPECT_EQ(r2.first_dirty, 10);
     EXPECT_GT(r2.clean_bytes, 0u);
