@@ -203,13 +203,17 @@ std::error_code rebuild_batch(batch_view original, std::span<const bytes_view> k
     std::vector<uint8_t> records;
     for (const auto& r : kept) records.insert(records.end(), r.begin(), r.end());
     std::vector<uint8_t> compressed;
-    if (original.codec() != compression::none) {
-        if (auto ec = compress(original.codec(), records, compressed)) return ec;
+    // An empty batch is a bare header with codec none, as Kafka writes it (writeEmptyHeader):
+    // clients (librdkafka) do not expect a compressed empty records section.
+    const compression codec = kept.empty() ? compression::none : original.codec();
+    if (codec != compression::none) {
+        if (auto ec = compress(codec, records, compressed)) return ec;
         records.swap(compressed);
     }
     out.resize(batch_header_size + records.size());
     std::copy(original.bytes().begin(), original.bytes().begin() + batch_header_size, out.begin());
     uint8_t* p = out.data();
+    store_be16(p + 21, static_cast<uint16_t>((original.attributes() & ~0x07) | static_cast<int16_t>(codec)));
     store_be32(p + 8, static_cast<uint32_t>(out.size() - batch_log_overhead));
     store_be32(p + 57, static_cast<uint32_t>(kept.size()));
     std::copy(records.begin(), records.end(), out.begin() + batch_header_size);

@@ -139,7 +139,8 @@ private:
 /// epoch, base sequence), records_count becomes kept.size(), the records are compressed again
 /// with the original codec and the CRC recomputed. This is what compaction writes: offsets and
 /// producer state stay what they were. kept may be empty (an empty batch Kafka keeps for the
-/// producer state of its last batch).
+/// producer state of its last batch): then the result is a bare 61-byte header with codec none,
+/// as Kafka writes empty batches.
 std::error_code rebuild_batch(batch_view original, std::span<const bytes_view> kept,
                               std::vector<uint8_t>& out);
 

@@ -262,6 +262,9 @@ TEST(records_compression, rebuild_keeps_offsets_producer_fields_and_codec) {
         EXPECT_FALSE(validate_batch(out, validation_mode::stored));
         EXPECT_EQ(batch_view(out).records_count(), 0);
         EXPECT_EQ(batch_view(out).last_offset(), v.last_offset());
+        EXPECT_EQ(batch_view(out).codec(), compression::none);
+        EXPECT_EQ(out.size(), batch_header_size);
+        EXPECT_EQ(batch_view(out).producer_id(), 77);
     }
 }
 
