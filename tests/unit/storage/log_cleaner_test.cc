@@ -343,6 +343,32 @@ TEST(log_cleaner, a_crash_at_each_swap_step_recovers_to_a_valid_log) {
     }
 }
 
+TEST(log_cleaner, a_full_offset_map_cleans_the_dirty_range_over_several_passes) {
+    updates_log u(3000);
+    cleaner_config small;
+    small.dedupe_buffer_bytes = 1;  // full after the first key: one segment per pass
+    const auto in = u.l->cleaning_snapshot();
+    ASSERT_GE(in.segments.size(), 4u);
+    int64_t cp = -1;
+    clean_once(*u.l, cp, small, 0);
+    EXPECT_EQ(cp, in.segments[1].base_offset);
+    expect_latest_values(*u.l, u.expected, u.tombstones, false);
+    int passes = 1;
+    while (cp < in.active_base_offset && passes < 100) {
+        clean_once(*u.l, cp, small, 0);
+        ++passes;
+    }
+    EXPECT_EQ(cp, in.active_base_offset);
+    EXPECT_EQ(passes, static_cast<int>(in.segments.size()));
+    expect_latest_values(*u.l, u.expected, u.tombstones, false);
+    // Every segment holds every key, so each pass superseded all older versions: a pass with a
+    // full map from the log start finds one record per key in the cleaned part and keeps them.
+    int64_t full = -1;
+    auto res = clean_once(*u.l, full, {}, 0);
+    EXPECT_EQ(res.records_kept, res.records_read);
+    expect_latest_values(*u.l, u.expected, u.tombstones, false);
+}
+
 TEST(log_cleaner, never_touches_the_active_segment_and_respects_min_compaction_lag) {
     temp_dir t;
     log_config cfg;
