@@ -110,10 +110,7 @@ log_cleaner_service::round_stats log_cleaner_service::clean_round(int64_t now_ms
             ++stats.groups_swapped;
         }
         if (!complete) {
-            for (const auto& g : res.value().groups) {
-                std::error_code ec;
-                std::filesystem::remove(g.cleaned_file, ec);
-            }
+            for (const auto& g : res.value().groups) storage::remove_cleaned_files(g);
             continue;
         }
         ++stats.partitions_cleaned;

@@ -323,8 +323,7 @@ std::optional<storage::cleaning_input> partition::cleaning_snapshot() const {
 std::error_code partition::replace_cleaned(const storage::cleaned_group& g, int64_t now_ms) {
     std::lock_guard lock(mutex_);
     if (log_ == nullptr) {
-        std::error_code ec;
-        std::filesystem::remove(g.cleaned_file, ec);
+        storage::remove_cleaned_files(g);
         return storage::errc::log_closed;
     }
     auto r = log_->replace_segments(g, now_ms);

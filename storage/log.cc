@@ -491,6 +491,7 @@ cleaning_input log::cleaning_snapshot() const {
     cleaning_input in;
     in.dir = dir_;
     in.segment_bytes = config_.segment_bytes;
+    in.index_interval_bytes = config_.index_interval_bytes;
     in.active_base_offset = active().base_offset();
     for (const auto& [base, s] : segments_) {
         if (s.get() == &active()) break;
@@ -521,8 +522,7 @@ result<void> log::replace_segments(const cleaned_group& g, int64_t now_ms,
                it->second.get() != &active() && it->second->size_bytes() == g.replaced_sizes[i];
     }
     if (!same) {
-        std::error_code ec;
-        fs::remove(g.cleaned_file, ec);
+        remove_cleaned_files(g);
         return errc::invalid_argument;
     }
     const int64_t base = g.replaced_bases.front();

@@ -96,10 +96,16 @@ int64_t segment_end(const cleaning_input& in, size_t i) {
     return i + 1 < in.segments.size() ? in.segments[i + 1].base_offset : in.active_base_offset;
 }
 
-/// Writes one group's cleaned file: buffered appends, then fsync and the group's mtime.
+/// Writes one group's cleaned files: the .log with buffered appends of whole batches, and its
+/// offset and time index entries as segment::append would make them; then fsync and the group's
+/// mtime.
 class cleaned_writer {
 public:
-    explicit cleaned_writer(fs::path path) : path_(std::move(path)) {}
+    cleaned_writer(const cleaned_group& g, int64_t base_offset, uint32_t index_interval_bytes)
+        : path_(g.cleaned_file),
+          index_(g.cleaned_index, base_offset),
+          time_index_(g.cleaned_time_index, base_offset),
+          index_interval_bytes_(index_interval_bytes) {}
     ~cleaned_writer() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -107,9 +113,23 @@ public:
     result<void> open() {
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd_ < 0) return errc::io_error;
-        return success();
+        BROOK_STORAGE_TRYV(index_.reset());
+        return time_index_.reset();
     }
+    /// One whole batch.
     result<void> append(std::span<const uint8_t> bytes) {
+        const rec::batch_view b(bytes);
+        const uint64_t position = size();
+        if (b.max_timestamp() > max_timestamp_) {
+            max_timestamp_ = b.max_timestamp();
+            offset_of_max_timestamp_ = b.last_offset();
+        }
+        if (bytes_since_index_entry_ > index_interval_bytes_) {
+            index_.append(b.last_offset(), static_cast<uint32_t>(position));
+            if (max_timestamp_ >= 0) time_index_.maybe_append(max_timestamp_, offset_of_max_timestamp_);
+            bytes_since_index_entry_ = 0;
+        }
+        bytes_since_index_entry_ += bytes.size();
         pending_.insert(pending_.end(), bytes.begin(), bytes.end());
         if (pending_.size() >= write_chunk) return flush_pending();
         return success();
@@ -117,6 +137,11 @@ public:
     /// Flushes, fsyncs and sets the mtime (Kafka: cleaned.lastModified = the group's newest).
     result<void> finish(int64_t mtime_ms) {
         BROOK_STORAGE_TRYV(flush_pending());
+        if (max_timestamp_ >= 0) time_index_.maybe_append(max_timestamp_, offset_of_max_timestamp_);
+        BROOK_STORAGE_TRYV(index_.flush());
+        BROOK_STORAGE_TRYV(time_index_.flush());
+        index_.release_fd();
+        time_index_.release_fd();
         if (::fsync(fd_) != 0) return errc::io_error;
         struct timespec times[2];
         times[0].tv_sec = times[1].tv_sec = mtime_ms / 1000;
@@ -127,7 +152,6 @@ public:
         return success();
     }
     uint64_t size() const { return written_ + pending_.size(); }
-    const fs::path& path() const { return path_; }
 
 private:
     result<void> flush_pending() {
@@ -138,9 +162,15 @@ private:
     }
 
     fs::path path_;
+    offset_index index_;
+    time_index time_index_;
+    uint32_t index_interval_bytes_;
     int fd_ = -1;
     uint64_t written_ = 0;
     std::vector<uint8_t> pending_;
+    uint64_t bytes_since_index_entry_ = 0;
+    int64_t max_timestamp_ = -1;
+    int64_t offset_of_max_timestamp_ = -1;
 };
 
 using offset_map = std::unordered_map<std::string, int64_t>;
@@ -198,13 +228,13 @@ result<void> clean_batch(const rec::batch_view& b, const offset_map& map, bool r
     return w.append(out);
 }
 
-void remove_files(const std::vector<cleaned_group>& groups, const fs::path* extra) {
-    std::error_code ec;
-    for (const auto& g : groups) fs::remove(g.cleaned_file, ec);
-    if (extra) fs::remove(*extra, ec);
-}
-
 }  // namespace
+
+void remove_cleaned_files(const cleaned_group& g) {
+    std::error_code ec;
+    for (const auto& p : {g.cleaned_file, g.cleaned_index, g.cleaned_time_index})
+        if (!p.empty()) fs::remove(p, ec);
+}
 
 cleanable_range find_cleanable_range(const cleaning_input& in, int64_t checkpoint, int64_t now_ms,
                                      const cleaner_config& cfg) {
@@ -282,11 +312,14 @@ result<clean_result> clean(const cleaning_input& in, const cleanable_range& rang
             ++j;
         }
         cleaned_group g;
-        g.cleaned_file = with_suffix(segment_file(in.dir, in.segments[i].base_offset, log_suffix),
-                                     cleaned_suffix);
-        cleaned_writer w(g.cleaned_file);
+        const int64_t base = in.segments[i].base_offset;
+        g.cleaned_file = with_suffix(segment_file(in.dir, base, log_suffix), cleaned_suffix);
+        g.cleaned_index = with_suffix(segment_file(in.dir, base, index_suffix), cleaned_suffix);
+        g.cleaned_time_index = with_suffix(segment_file(in.dir, base, time_index_suffix), cleaned_suffix);
+        cleaned_writer w(g, base, in.index_interval_bytes);
         auto fail = [&](std::error_code ec) -> result<clean_result> {
-            remove_files(res.groups, &g.cleaned_file);
+            for (const auto& done : res.groups) remove_cleaned_files(done);
+            remove_cleaned_files(g);
             return ec;
         };
         if (auto r = w.open(); !r) return fail(r.error());
@@ -314,8 +347,7 @@ result<clean_result> clean(const cleaning_input& in, const cleanable_range& rang
             if (auto r = w.append(*dropped_last); !r) return fail(r.error());
         }
         if (j - i == 1 && !gs.changed) {
-            std::error_code ec;
-            fs::remove(g.cleaned_file, ec);
+            remove_cleaned_files(g);
         } else {
             if (auto r = w.finish(mtime); !r) return fail(r.error());
             g.size_bytes = w.size();
@@ -334,7 +366,17 @@ result<void> swap_segment_files(const fs::path& dir, const cleaned_group& g,
     const fs::path log_file = segment_file(dir, base, log_suffix);
     const fs::path swap_file = with_suffix(log_file, swap_suffix);
     auto step = [&](swap_step s) { return !fault || fault(s); };
+    std::error_code ec;
 
+    // Index swaps first: the .log swap is what makes recovery complete the swap.
+    std::vector<std::pair<fs::path, fs::path>> index_swaps;  // (swap name, final name)
+    for (const auto& [cleaned, suffix] : {std::pair{g.cleaned_index, index_suffix},
+                                          std::pair{g.cleaned_time_index, time_index_suffix}}) {
+        if (cleaned.empty() || !fs::exists(cleaned, ec)) continue;
+        const fs::path final_name = segment_file(dir, base, suffix);
+        index_swaps.emplace_back(with_suffix(final_name, swap_suffix), final_name);
+        BROOK_STORAGE_TRYV(rename_file(cleaned, index_swaps.back().first));
+    }
     BROOK_STORAGE_TRYV(rename_file(g.cleaned_file, swap_file));
     BROOK_STORAGE_TRYV(fsync_dir(dir));
     if (!step(swap_step::cleaned_renamed_to_swap)) return errc::io_error;
@@ -342,7 +384,6 @@ result<void> swap_segment_files(const fs::path& dir, const cleaned_group& g,
     for (int64_t old : g.replaced_bases) {
         for (auto suffix : {log_suffix, index_suffix, time_index_suffix}) {
             const fs::path p = segment_file(dir, old, suffix);
-            std::error_code ec;
             if (!fs::exists(p, ec)) continue;
             deleted.push_back(with_suffix(p, deleted_suffix));
             BROOK_STORAGE_TRYV(rename_file(p, deleted.back()));
@@ -353,24 +394,25 @@ result<void> swap_segment_files(const fs::path& dir, const cleaned_group& g,
     BROOK_STORAGE_TRYV(rename_file(swap_file, log_file));
     BROOK_STORAGE_TRYV(fsync_dir(dir));
     if (!step(swap_step::swap_renamed_to_log)) return errc::io_error;
-    for (const auto& p : deleted) {
-        std::error_code ec;
-        fs::remove(p, ec);
-    }
+    for (const auto& [from, to] : index_swaps) BROOK_STORAGE_TRYV(rename_file(from, to));
+    if (!step(swap_step::index_swaps_renamed)) return errc::io_error;
+    for (const auto& p : deleted) fs::remove(p, ec);
     if (!step(swap_step::deleted_removed)) return errc::io_error;
     return success();
 }
 
 result<void> recover_cleaner_files(const fs::path& dir) {
     std::error_code ec;
-    std::vector<fs::path> cleaned, swaps, deleted;
+    std::vector<fs::path> cleaned, swaps, index_swaps, deleted;
     std::vector<std::pair<int64_t, fs::path>> segment_files;  // (base, path) of .log/.index/.timeindex
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
         if (name.ends_with(cleaned_suffix)) {
             cleaned.push_back(entry.path());
-        } else if (name.ends_with(swap_suffix)) {
+        } else if (name.ends_with(std::string(log_suffix) + std::string(swap_suffix))) {
             swaps.push_back(entry.path());
+        } else if (name.ends_with(swap_suffix)) {
+            index_swaps.push_back(entry.path());
         } else if (name.ends_with(deleted_suffix)) {
             deleted.push_back(entry.path());
         } else {
@@ -379,7 +421,7 @@ result<void> recover_cleaner_files(const fs::path& dir) {
         }
     }
     if (ec) return errc::io_error;
-    if (cleaned.empty() && swaps.empty() && deleted.empty()) return success();
+    if (cleaned.empty() && swaps.empty() && index_swaps.empty() && deleted.empty()) return success();
     for (const auto& p : cleaned) fs::remove(p, ec);
     for (const auto& swap : swaps) {
         const std::string name = swap.filename().string();
@@ -404,7 +446,15 @@ result<void> recover_cleaner_files(const fs::path& dir) {
         for (const auto& [b, p] : segment_files)
             if (b >= *base && b <= last) fs::remove(p, ec);
         BROOK_STORAGE_TRYV(rename_file(swap, segment_file(dir, *base, log_suffix)));
+        for (auto suffix : {index_suffix, time_index_suffix}) {
+            const fs::path final_name = segment_file(dir, *base, suffix);
+            const fs::path index_swap = with_suffix(final_name, swap_suffix);
+            if (!fs::exists(index_swap, ec)) continue;
+            BROOK_STORAGE_TRYV(rename_file(index_swap, final_name));
+            std::erase(index_swaps, index_swap);
+        }
     }
+    for (const auto& p : index_swaps) fs::remove(p, ec);
     for (const auto& p : deleted) fs::remove(p, ec);
     return fsync_dir(dir);
 }

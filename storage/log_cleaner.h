@@ -52,6 +52,7 @@ struct closed_segment_info {
 struct cleaning_input {
     std::filesystem::path dir;
     uint64_t segment_bytes = 1ull << 30;
+    uint32_t index_interval_bytes = 4096;         // for the cleaned segments' .index files
     int64_t active_base_offset = 0;               // never cleaned
     /// Segments ending above this stay dirty (the broker passes the high watermark: Kafka never
     /// cleans what is not committed).
@@ -87,8 +88,15 @@ struct cleaned_group {
     std::vector<int64_t> replaced_bases;  // oldest first
     std::vector<uint64_t> replaced_sizes;  // sizes when cleaned: a swap checks they still match
     std::filesystem::path cleaned_file;   // "<first base>.log.cleaned", written and fsynced
+    // Its indexes, written alongside so the swap does not rebuild them under the log's lock:
+    // "<first base>.index.cleaned" and "<first base>.timeindex.cleaned".
+    std::filesystem::path cleaned_index;
+    std::filesystem::path cleaned_time_index;
     uint64_t size_bytes = 0;
 };
+
+/// Deletes a group's *.cleaned files (a swap that will not happen).
+void remove_cleaned_files(const cleaned_group& g);
 
 struct clean_result {
     std::vector<cleaned_group> groups;
@@ -123,25 +131,30 @@ result<clean_result> clean(const cleaning_input& in, const cleanable_range& rang
 
 /// Steps of the swap, in order, for fault injection in tests.
 enum class swap_step {
-    cleaned_renamed_to_swap,  // "<base>.log.cleaned" -> "<base>.log.swap"
+    cleaned_renamed_to_swap,  // "<base>.{index,timeindex}.cleaned" -> ".swap", then
+                              // "<base>.log.cleaned" -> "<base>.log.swap" (the commit point)
     old_renamed_to_deleted,   // one replaced segment's files -> "*.deleted" (once per segment)
     swap_renamed_to_log,      // "<base>.log.swap" -> "<base>.log"
+    index_swaps_renamed,      // "<base>.{index,timeindex}.swap" -> final names
     deleted_removed,          // the "*.deleted" files unlinked
 };
 /// Called after each step; returning false stops the swap there as a crash would (the log must
 /// then be closed and reopened, which runs recover_cleaner_files).
 using swap_fault_hook = std::function<bool(swap_step)>;
 
-/// File part of the swap (Kafka's replaceSegments): rename cleaned -> .swap, the replaced
-/// segments' .log/.index/.timeindex -> .deleted, .swap -> .log, unlink the .deleted files.
+/// File part of the swap (Kafka's replaceSegments): rename cleaned -> .swap (indexes first, the
+/// .log last), the replaced segments' .log/.index/.timeindex -> .deleted, .log.swap -> .log, the
+/// index swaps -> .index/.timeindex, unlink the .deleted files.
 /// The directory is fsynced after the renames. The caller (log) owns the segment objects.
 result<void> swap_segment_files(const std::filesystem::path& dir, const cleaned_group& g,
                                 const swap_fault_hook& fault = {});
 
 /// At log::open before segments are loaded: deletes "*.cleaned" (a clean that never reached the
 /// swap); for each "<base>.log.swap" reads its last offset, deletes every segment whose base lies
-/// in [base, last] (old segments it replaces) and renames it to "<base>.log" (indexes are then
-/// rebuilt by segment::open); finally deletes every "*.deleted".
+/// in [base, last] (old segments it replaces) and renames it to "<base>.log", and its index swaps
+/// (if there) to their final names; then deletes every other "*.swap" (index swaps whose .log
+/// swap was already renamed or never made: segment::open rebuilds a missing index) and every
+/// "*.deleted".
 result<void> recover_cleaner_files(const std::filesystem::path& dir);
 
 /// Per log dir: "cleaner-offset-checkpoint" (Kafka's name and OffsetCheckpointFile format).

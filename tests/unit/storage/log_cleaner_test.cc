@@ -121,6 +121,7 @@ struct updates_log {
 
     explicit updates_log(int updates = 10000) {
         cfg.segment_bytes = 8 * 1024;
+        cfg.index_interval_bytes = 128;  // cleaned segments get offset index entries too
         cfg.retention_ms = -1;
         cfg.compacted = true;
         l = log::open(t.path(), cfg).value();
@@ -227,6 +228,26 @@ TEST(log_cleaner, ten_thousand_updates_over_100_keys_keep_the_latest_value_per_k
     EXPECT_EQ(files_with(u.t.path(), ".cleaned") + files_with(u.t.path(), ".swap") +
                   files_with(u.t.path(), ".deleted"),
               0u);
+    // The cleaned segments came with their indexes, byte for byte what a rebuild makes.
+    {
+        std::map<std::string, std::vector<uint8_t>> written;
+        const auto closed = u.l->cleaning_snapshot().segments;
+        for (const auto& seg : closed)
+            for (auto suffix : {index_suffix, time_index_suffix})
+                written[segment_file(u.t.path(), seg.base_offset, suffix).string()] =
+                    read_file(segment_file(u.t.path(), seg.base_offset, suffix));
+        u.l.reset();
+        for (const auto& [path, bytes] : written) fs::remove(path);
+        u.l = log::open(u.t.path(), u.cfg, shutdown_state::clean).value();
+        for (const auto& [path, bytes] : written) {
+            EXPECT_EQ(read_file(path), bytes) << path;
+            // Small cleaned segments may have no offset index entry; the time index always has
+            // the segment's max timestamp.
+            if (path.ends_with(".timeindex")) {
+                EXPECT_FALSE(bytes.empty()) << path;
+            }
+        }
+    }
     // Reads from inside a removed range start at the next kept batch.
     auto r = u.l->read(5, 1 << 20, INT64_MAX);
     ASSERT_TRUE(r);
@@ -311,6 +332,10 @@ TEST(log_cleaner, a_crash_at_each_swap_step_recovers_to_a_valid_log) {
         const int64_t end = u.l->log_end_offset();
         auto in = u.l->cleaning_snapshot();
         auto r = clean(in, find_cleanable_range(in, -1, 0, {}), {}).value();
+        // clean() wrote each group's indexes next to its .log.cleaned.
+        EXPECT_EQ(files_with(u.t.path(), ".log.cleaned"), r.groups.size());
+        EXPECT_EQ(files_with(u.t.path(), ".timeindex.cleaned"), r.groups.size());
+        EXPECT_EQ(files_with(u.t.path(), ".index.cleaned"), r.groups.size());
         int seen = 0;
         bool crashed = k == 0;
         for (const auto& g : r.groups) {
