@@ -525,6 +525,28 @@ TEST(log_cleaner, a_swap_of_segments_that_changed_meanwhile_is_refused) {
     EXPECT_EQ(files_with(u.t.path(), ".swap"), 0u);
 }
 
+TEST(log_cleaner, a_new_follower_copies_a_cleaned_leader_log_with_its_gaps) {
+    updates_log leader(3000);
+    int64_t cp = -1;
+    clean_once(*leader.l, cp, {}, 0);
+    temp_dir t;
+    log_config cfg = leader.cfg;
+    auto follower = log::open(t.path(), cfg).value();
+    // Fetch-sized reads from the follower's log end, as the replica fetcher does.
+    for (int round = 0; round < 1000 && follower->log_end_offset() < leader.l->log_end_offset(); ++round) {
+        auto bytes = read_all(*leader.l, follower->log_end_offset(), 4096);
+        ASSERT_FALSE(bytes.empty());
+        auto r = follower->append_as_follower(bytes, 0);
+        ASSERT_TRUE(r) << r.error().message() << " at " << follower->log_end_offset();
+    }
+    EXPECT_EQ(follower->log_end_offset(), leader.l->log_end_offset());
+    EXPECT_EQ(read_all(*follower, 0), read_all(*leader.l, 0));
+    expect_latest_values(*follower, leader.expected, leader.tombstones, false);
+    // The producer state followed the kept headers.
+    ASSERT_NE(follower->producers().find(producer_id), nullptr);
+    EXPECT_EQ(follower->producers().find(producer_id)->batches.back().last_offset, leader.last_producer_offset);
+}
+
 TEST(log_cleaner, a_compacted_follower_accepts_offset_gaps) {
     temp_dir t;
     log_config cfg;
