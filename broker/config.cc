@@ -38,6 +38,15 @@ std::optional<bool> parse_bool(const std::string& v) {
     return std::nullopt;
 }
 
+std::optional<double> parse_double(const std::string& v) {
+    double out = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 std::vector<std::string> split(const std::string& v, char sep) {
     std::vector<std::string> out;
     std::string item;
@@ -130,6 +139,16 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
             }
         };
     };
+    auto ratio_key = [&](double& field) {
+        return [&field, &fail](const std::string& k, const std::string& v) {
+            auto d = parse_double(v);
+            if (!d || !(*d >= 0.0 && *d <= 1.0)) {
+                fail(k, v, "a number between 0 and 1");
+            } else {
+                field = *d;
+            }
+        };
+    };
     auto bool_key = [&](bool& field) {
         return [&field, &fail](const std::string& k, const std::string& v) {
             auto b = parse_bool(v);
@@ -202,6 +221,14 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"log.retention.bytes", int64_key(c.log_retention_bytes, -1)},
         {"log.retention.check.interval.ms", int64_key(c.log_retention_check_interval_ms, 1)},
         {"log.cleanup.policy", [&](const std::string&, const std::string& v) { c.log_cleanup_policy = v; }},
+        {"log.cleaner.enable", bool_key(c.log_cleaner_enable)},
+        {"log.cleaner.threads", int32_key(c.log_cleaner_threads, 0)},
+        {"log.cleaner.backoff.ms", int64_key(c.log_cleaner_backoff_ms, 0)},
+        {"log.cleaner.min.cleanable.ratio", ratio_key(c.log_cleaner_min_cleanable_ratio)},
+        {"log.cleaner.delete.retention.ms", int64_key(c.log_cleaner_delete_retention_ms, 0)},
+        {"log.cleaner.min.compaction.lag.ms", int64_key(c.log_cleaner_min_compaction_lag_ms, 0)},
+        // Kafka's floor is 1 MiB per cleaner thread (its offset map needs room for a segment).
+        {"log.cleaner.dedupe.buffer.size", int64_key(c.log_cleaner_dedupe_buffer_size, 1048576)},
         {"message.max.bytes", int32_key(c.message_max_bytes, 0)},
         {"socket.request.max.bytes", int32_key(c.socket_request_max_bytes, 1)},
         {"num.network.threads", int32_key(c.num_network_threads, 0)},

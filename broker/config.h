@@ -44,6 +44,15 @@ struct config {
     int64_t log_retention_bytes = -1;
     int64_t log_retention_check_interval_ms = 300000;
     std::string log_cleanup_policy = "delete";
+    // Log cleaner (compaction of cleanup.policy=compact topics; Kafka's names and defaults). One
+    // cleaner thread whatever log.cleaner.threads says.
+    bool log_cleaner_enable = true;
+    int32_t log_cleaner_threads = 1;
+    int64_t log_cleaner_backoff_ms = 15000;
+    double log_cleaner_min_cleanable_ratio = 0.5;
+    int64_t log_cleaner_delete_retention_ms = 86400000;
+    int64_t log_cleaner_min_compaction_lag_ms = 0;
+    int64_t log_cleaner_dedupe_buffer_size = 134217728;
     int32_t message_max_bytes = 1048588;
     int32_t socket_request_max_bytes = 104857600;
     int32_t num_network_threads = 0;  // 0 = number of cores

@@ -10,6 +10,7 @@
 #include "broker/clock.h"
 #include "broker/error_mapping.h"
 #include "storage/leader_epoch_cache.h"
+#include "storage/errc.h"
 #include "storage/log.h"
 
 namespace broker {
@@ -309,6 +310,24 @@ size_t partition::delete_expired_segments(int64_t now_ms, int64_t retention_ms, 
 void partition::reconfigure(const storage::log_config& cfg) {
     std::lock_guard lock(mutex_);
     if (log_ != nullptr) log_->set_config(cfg);
+}
+
+std::optional<storage::cleaning_input> partition::cleaning_snapshot() const {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) return std::nullopt;
+    storage::cleaning_input in = log_->cleaning_snapshot();
+    in.upper_bound = high_watermark_;
+    return in;
+}
+
+std::error_code partition::replace_cleaned(const storage::cleaned_group& g, int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) {
+        storage::remove_cleaned_files(g);
+        return storage::errc::log_closed;
+    }
+    auto r = log_->replace_segments(g, now_ms);
+    return r ? std::error_code{} : r.error();
 }
 
 size_t partition::delete_segments_below(int64_t offset) {

@@ -15,6 +15,7 @@
 #include "coordination/znodes.h"
 #include "protocol/errors.h"
 #include "protocol/record_set.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 
 namespace storage {
@@ -172,6 +173,13 @@ public:
     size_t delete_expired_segments(int64_t now_ms, int64_t retention_ms, int64_t retention_bytes);
     /// New storage settings for the log (a topic config change), serialised with appends.
     void reconfigure(const storage::log_config& cfg);
+
+    /// Compaction (broker/log_cleaner_service.h), leader or follower: the log's cleaning snapshot
+    /// bounded by the high watermark; nullopt once detached.
+    std::optional<storage::cleaning_input> cleaning_snapshot() const;
+    /// Swaps one cleaned group into the log (storage::log::replace_segments), serialised with
+    /// appends; errc::log_closed once detached.
+    std::error_code replace_cleaned(const storage::cleaned_group& g, int64_t now_ms);
 
     /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
     size_t expire_producers(int64_t now_ms);

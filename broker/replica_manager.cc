@@ -30,6 +30,11 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     expiry_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     retention_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    if (cfg_.log_cleaner_enable && cfg_.log_cleaner_threads > 0) {
+        cleaner_ = std::make_unique<log_cleaner_service>([this] { return compaction_targets(); },
+                                                         cfg_.log_cleaner_backoff_ms);
+        cleaner_->start();
+    }
     asio::post(*strand_, [this] {
         schedule_shrink();
         schedule_checkpoint();
@@ -46,6 +51,7 @@ void replica_manager::begin_shutdown() {
 void replica_manager::stop() {
     stopping_ = true;
     fetchers_.stop();
+    if (cleaner_) cleaner_->stop();
     if (strand_) {
         std::promise<void> cancelled;
         asio::post(*strand_, [this, &cancelled] {
@@ -155,7 +161,32 @@ storage::log_config replica_manager::log_config_for(const std::string& topic) co
         if (t.retention_ms) c.retention_ms = *t.retention_ms;
         if (t.retention_bytes) c.retention_bytes = *t.retention_bytes;
     }
+    const std::string& policy = [&]() -> const std::string& {
+        auto it = topic_log_.find(topic);
+        return it != topic_log_.end() && it->second.cleanup_policy ? *it->second.cleanup_policy
+                                                                   : cfg_.log_cleanup_policy;
+    }();
+    c.compacted = policy.find("compact") != std::string::npos;
     return c;
+}
+
+std::vector<log_cleaner_service::target> replica_manager::compaction_targets() const {
+    std::vector<log_cleaner_service::target> out;
+    std::shared_lock lock(mutex_);
+    for (const auto& [k, p] : partitions_) {
+        topic_log_config t;
+        if (auto it = topic_log_.find(k.first); it != topic_log_.end()) t = it->second;
+        const std::string& policy = t.cleanup_policy ? *t.cleanup_policy : cfg_.log_cleanup_policy;
+        if (policy.find("compact") == std::string::npos) continue;
+        log_cleaner_service::target w;
+        w.part = p;
+        w.cfg.delete_retention_ms = t.delete_retention_ms.value_or(cfg_.log_cleaner_delete_retention_ms);
+        w.cfg.min_compaction_lag_ms = t.min_compaction_lag_ms.value_or(cfg_.log_cleaner_min_compaction_lag_ms);
+        w.cfg.dedupe_buffer_bytes = static_cast<uint64_t>(cfg_.log_cleaner_dedupe_buffer_size);
+        w.min_cleanable_ratio = t.min_cleanable_dirty_ratio.value_or(cfg_.log_cleaner_min_cleanable_ratio);
+        out.push_back(std::move(w));
+    }
+    return out;
 }
 
 size_t replica_manager::enforce_retention(int64_t now_ms) {

@@ -16,6 +16,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "broker/config.h"
+#include "broker/log_cleaner_service.h"
 #include "broker/partition.h"
 #include "broker/replica_fetcher.h"
 #include "broker/topic_config.h"
@@ -94,6 +95,13 @@ public:
     /// leader's log start. Returns how many segments were deleted.
     size_t enforce_retention(int64_t now_ms);
 
+    /// The replicas (leaders and followers) the log cleaner compacts: topics whose
+    /// cleanup.policy contains "compact", with the topic's delete.retention.ms,
+    /// min.compaction.lag.ms and min.cleanable.dirty.ratio (or the broker's log.cleaner.*).
+    std::vector<log_cleaner_service::target> compaction_targets() const;
+    /// The cleaner thread (null when log.cleaner.enable=false or log.cleaner.threads=0).
+    log_cleaner_service* cleaner() { return cleaner_.get(); }
+
     /// A follower's Fetch reached a partition we lead: tracks its position; a resulting ISR
     /// expansion is written to ZooKeeper.
     void follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset);
@@ -140,6 +148,7 @@ private:
     std::map<key, std::shared_ptr<partition>> partitions_;
     std::map<std::string, int32_t> topic_min_isr_;
     std::map<std::string, topic_log_config> topic_log_;
+    std::unique_ptr<log_cleaner_service> cleaner_;  // started by start(), stopped by stop()
 };
 
 }  // namespace broker

@@ -10,7 +10,7 @@
 namespace broker {
 namespace {
 
-enum class kind { boolean, integer, list, choice };
+enum class kind { boolean, integer, list, choice, ratio };
 
 /// One topic config Brook honours. `broker_keys` are the server.properties settings it falls back
 /// to, highest precedence first (Kafka's synonyms); `default_key`/`default_text` the synonym Kafka
@@ -29,6 +29,16 @@ struct definition {
 };
 
 constexpr int64_t int32_max = std::numeric_limits<int32_t>::max();
+constexpr int64_t int64_max = std::numeric_limits<int64_t>::max();
+
+/// Shortest text that reads back as the same double ("0.5"), as Java prints it.
+std::string format_double(double d) {
+    char buf[64];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    std::string s(buf, ec == std::errc{} ? p : buf);
+    if (s.find_first_of(".e") == std::string::npos) s += ".0";
+    return s;
+}
 
 const std::vector<definition>& definitions() {
     static const std::vector<definition> defs = {
@@ -37,11 +47,20 @@ const std::vector<definition>& definitions() {
         {"compression.type", kind::choice, 0, 0, {"producer"},
          "Brook stores batches as the producer compressed them, so compression.type can only be 'producer'", {}, {},
          {}, [](const config&) { return std::string("producer"); }},
+        {"delete.retention.ms", kind::integer, 0, int64_max, {}, {}, {"log.cleaner.delete.retention.ms"},
+         "log.cleaner.delete.retention.ms", "86400000",
+         [](const config& c) { return std::to_string(c.log_cleaner_delete_retention_ms); }},
         {"max.message.bytes", kind::integer, 0, int32_max, {}, {}, {"message.max.bytes"}, "message.max.bytes",
          "1048588", [](const config& c) { return std::to_string(c.message_max_bytes); }},
         {"message.timestamp.type", kind::choice, 0, 0, {"CreateTime"},
          "Brook keeps the producer's timestamps, so message.timestamp.type can only be 'CreateTime'", {}, {}, {},
          [](const config&) { return std::string("CreateTime"); }},
+        {"min.cleanable.dirty.ratio", kind::ratio, 0, 1, {}, {}, {"log.cleaner.min.cleanable.ratio"},
+         "log.cleaner.min.cleanable.ratio", "0.5",
+         [](const config& c) { return format_double(c.log_cleaner_min_cleanable_ratio); }},
+        {"min.compaction.lag.ms", kind::integer, 0, int64_max, {}, {}, {"log.cleaner.min.compaction.lag.ms"},
+         "log.cleaner.min.compaction.lag.ms", "0",
+         [](const config& c) { return std::to_string(c.log_cleaner_min_compaction_lag_ms); }},
         {"min.insync.replicas", kind::integer, 1, int32_max, {}, {}, {"min.insync.replicas"}, "min.insync.replicas",
          "1", [](const config& c) { return std::to_string(c.min_insync_replicas); }},
         {"retention.bytes", kind::integer, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), {},
@@ -62,7 +81,6 @@ const std::vector<definition>& definitions() {
 
 /// Kafka topic configs Brook does not implement (yet): rejected by name, not as unknown.
 constexpr std::string_view kafka_only[] = {
-    "delete.retention.ms",
     "file.delete.delay.ms",
     "flush.messages",
     "flush.ms",
@@ -73,8 +91,6 @@ constexpr std::string_view kafka_only[] = {
     "message.downconversion.enable",
     "message.format.version",
     "message.timestamp.difference.max.ms",
-    "min.cleanable.dirty.ratio",
-    "min.compaction.lag.ms",
     "preallocate",
     "segment.index.bytes",
     "segment.jitter.ms",
@@ -108,6 +124,14 @@ std::optional<bool> parse_boolean(std::string_view s) {
     if (lower == "true") return true;
     if (lower == "false") return false;
     return std::nullopt;
+}
+
+std::optional<double> parse_ratio(std::string_view s) {
+    s = trim(s);
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+    return v;
 }
 
 std::vector<std::string_view> split_list(std::string_view s) {
@@ -153,6 +177,13 @@ std::optional<std::string> check(const definition& d, std::string_view value) {
                     return bad("String must be one of: " + joined(d.allowed));
                 }
             }
+            return std::nullopt;
+        }
+        case kind::ratio: {
+            auto v = parse_ratio(value);
+            if (!v) return bad("Not a number of type DOUBLE");
+            if (*v < static_cast<double>(d.min)) return bad("Value must be at least " + std::to_string(d.min));
+            if (*v > static_cast<double>(d.max)) return bad("Value must be no more than " + std::to_string(d.max));
             return std::nullopt;
         }
         case kind::choice:
@@ -208,6 +239,12 @@ topic_overrides parse_topic_overrides(const std::string& topic, const std::map<s
             out.log.max_message_bytes = static_cast<uint32_t>(number());
         } else if (name == "min.insync.replicas") {
             out.min_insync_replicas = static_cast<int32_t>(number());
+        } else if (name == "delete.retention.ms") {
+            out.log.delete_retention_ms = number();
+        } else if (name == "min.compaction.lag.ms") {
+            out.log.min_compaction_lag_ms = number();
+        } else if (name == "min.cleanable.dirty.ratio") {
+            out.log.min_cleanable_dirty_ratio = *parse_ratio(value);
         }
         // unclean.leader.election.enable is the controller's (it reads the znode itself);
         // compression.type and message.timestamp.type only have the behaviour Brook always has.

@@ -34,6 +34,10 @@ struct topic_log_config {
     std::optional<int64_t> retention_bytes;
     std::optional<std::string> cleanup_policy;
     std::optional<uint32_t> max_message_bytes;
+    // Compaction (cleanup.policy contains compact); unset: the broker's log.cleaner.* values.
+    std::optional<int64_t> delete_retention_ms;
+    std::optional<double> min_cleanable_dirty_ratio;
+    std::optional<int64_t> min_compaction_lag_ms;
     bool operator==(const topic_log_config&) const = default;
 };
 

@@ -5,6 +5,8 @@
 #include <set>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include "protocol/records/record_batch.h"
 #include "protocol/records/record_batch_builder.h"
 #include "storage/assert.h"
@@ -85,6 +87,8 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     fs::create_directories(dir, ec);
     if (ec) return errc::io_error;
     std::unique_ptr<log> l(new log(dir, cfg));
+    // A crash in the middle of a compaction swap: finish it (or drop the unswapped output).
+    BROOK_STORAGE_TRYV(recover_cleaner_files(dir));
 
     std::set<int64_t> bases;
     std::vector<fs::path> index_files;
@@ -284,9 +288,12 @@ result<append_result> log::append_as_follower(std::span<const uint8_t> batches, 
                 keep_from = it.position();
                 continue;
             }
-            if (b->base_offset() != end) return errc::offset_mismatch;
-            res.first_offset = end;
-        } else if (b->base_offset() != res.last_offset + 1) {
+            // A leader's cleaned log has gaps where whole batches were compacted away.
+            if (b->base_offset() != end && !(config_.compacted && b->base_offset() > end))
+                return errc::offset_mismatch;
+            res.first_offset = b->base_offset();
+        } else if (b->base_offset() != res.last_offset + 1 &&
+                   !(config_.compacted && b->base_offset() > res.last_offset)) {
             return errc::offset_mismatch;
         }
         const int32_t epoch = b->partition_leader_epoch();
@@ -478,6 +485,55 @@ result<void> log::prefix_deleted() {
 size_t log::expire_producers(int64_t now_ms) {
     if (closed_) return 0;
     return producers_.expire(now_ms, config_.producer_id_expiration_ms);
+}
+
+cleaning_input log::cleaning_snapshot() const {
+    cleaning_input in;
+    in.dir = dir_;
+    in.segment_bytes = config_.segment_bytes;
+    in.index_interval_bytes = config_.index_interval_bytes;
+    in.active_base_offset = active().base_offset();
+    for (const auto& [base, s] : segments_) {
+        if (s.get() == &active()) break;
+        closed_segment_info info;
+        info.base_offset = base;
+        info.next_offset = s->next_offset();
+        info.size_bytes = s->size_bytes();
+        info.max_timestamp = s->max_timestamp();
+        struct stat st{};
+        if (::fstat(s->file()->fd(), &st) == 0)
+            info.last_modified_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+        info.file = s->file();
+        in.segments.push_back(std::move(info));
+    }
+    for (const auto& [pid, entry] : producers_.entries())
+        if (!entry.batches.empty()) in.producer_last_offsets[pid] = entry.batches.back().last_offset;
+    return in;
+}
+
+result<void> log::replace_segments(const cleaned_group& g, int64_t now_ms,
+                                   const swap_fault_hook& fault) {
+    if (closed_) return errc::log_closed;
+    // The replaced segments must be exactly the closed segments the cleaner read.
+    bool same = !g.replaced_bases.empty() && g.replaced_bases.size() == g.replaced_sizes.size();
+    auto it = same ? segments_.find(g.replaced_bases.front()) : segments_.end();
+    for (size_t i = 0; same && i < g.replaced_bases.size(); ++i, ++it) {
+        same = it != segments_.end() && it->first == g.replaced_bases[i] &&
+               it->second.get() != &active() && it->second->size_bytes() == g.replaced_sizes[i];
+    }
+    if (!same) {
+        remove_cleaned_files(g);
+        return errc::invalid_argument;
+    }
+    const int64_t base = g.replaced_bases.front();
+    // The old segment objects keep serving reads from their (renamed) open files until the
+    // swap is complete, so a failure midway leaves reads working until the reopen.
+    BROOK_STORAGE_TRYV(swap_segment_files(dir_, g, fault));
+    for (int64_t b : g.replaced_bases) segments_.erase(b);
+    BROOK_STORAGE_TRY(auto s, segment::open(dir_, base, config_, false, now_ms));
+    BROOK_STORAGE_TRYV(s->seal());
+    segments_.emplace(base, std::move(s));
+    return success();
 }
 
 result<void> log::flush() {

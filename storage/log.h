@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/leader_epoch_cache.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/result.h"
@@ -188,6 +189,18 @@ public:
     const log_config& config() const { return config_; }
     /// Applies a new topic config from the next append on (e.g. after a config change).
     void set_config(const log_config& cfg);
+
+    /// Compaction, step 1 (log_cleaner.h): the closed segments with shared fds, the active base
+    /// and the producers' last offsets, for clean() to run on another thread.
+    cleaning_input cleaning_snapshot() const;
+    /// Compaction, step 3: swaps one cleaned group in place of the segments it replaces
+    /// (swap_segment_files) and reopens it (indexes rebuilt). If those segments changed since
+    /// the snapshot (retention, truncation, a roll they are no longer closed for) the cleaned
+    /// file is deleted and errc::invalid_argument returned, the log untouched. Offsets, epochs
+    /// and producer state do not change. A failure (or a fault hook stop) after the first
+    /// rename leaves the log object unusable until reopened: open() completes the swap.
+    result<void> replace_segments(const cleaned_group& g, int64_t now_ms,
+                                  const swap_fault_hook& fault = {});
 
     /// fsync of every segment written since the last flush, indexes included.
     result<void> flush();

@@ -24,6 +24,9 @@ struct log_config {
     /// producer.id.expiration.ms (Kafka's broker setting, default 1 day): log::expire_producers
     /// drops the state of producers whose latest batch timestamp is at least this old.
     int64_t producer_id_expiration_ms = 86400000;
+    /// cleanup.policy contains "compact": the log may have offset gaps left by the cleaner, so
+    /// append_as_follower accepts a batch starting above the log end (a leader's cleaned data).
+    bool compacted = false;
 };
 
 }  // namespace storage

@@ -1,8 +1,10 @@
 #include "protocol/records/record_batch_builder.h"
 
 #include <algorithm>
+#include <system_error>
 
 #include "protocol/records/byte_order.h"
+#include "protocol/records/compression.h"
 #include "protocol/records/crc32c.h"
 
 namespace protocol::records {
@@ -32,6 +34,13 @@ record_batch_builder& record_batch_builder::set_control(bool on) {
 }
 record_batch_builder& record_batch_builder::set_codec_bits(compression c) {
     attributes_ = static_cast<int16_t>((attributes_ & ~0x07) | static_cast<int16_t>(c));
+    return *this;
+}
+
+record_batch_builder& record_batch_builder::set_compression(compression c, int level) {
+    set_codec_bits(c);
+    codec_ = c;
+    level_ = level;
     return *this;
 }
 
@@ -75,7 +84,12 @@ record_batch_builder& record_batch_builder::add(const record_input& r) {
 }
 
 std::vector<uint8_t> record_batch_builder::build() const {
-    std::vector<uint8_t> out(batch_header_size + records_.size());
+    std::vector<uint8_t> compressed;
+    if (codec_ != compression::none) {
+        if (auto ec = compress(codec_, records_, compressed, level_)) throw std::system_error(ec);
+    }
+    const std::vector<uint8_t>& records = codec_ != compression::none ? compressed : records_;
+    std::vector<uint8_t> out(batch_header_size + records.size());
     uint8_t* p = out.data();
     store_be64(p + 0, static_cast<uint64_t>(base_offset_));
     store_be32(p + 8, static_cast<uint32_t>(out.size() - batch_log_overhead));
@@ -89,7 +103,7 @@ std::vector<uint8_t> record_batch_builder::build() const {
     store_be16(p + 51, static_cast<uint16_t>(producer_epoch_));
     store_be32(p + 53, static_cast<uint32_t>(base_sequence_));
     store_be32(p + 57, static_cast<uint32_t>(count_));
-    std::copy(records_.begin(), records_.end(), out.begin() + batch_header_size);
+    std::copy(records.begin(), records.end(), out.begin() + batch_header_size);
     store_be32(p + crc_offset,
                crc32c(std::span<const uint8_t>(out).subspan(crc_covered_from)));
     return out;
@@ -108,6 +122,9 @@ record_reader::record_reader(batch_view batch)
     }
 }
 
+record_reader::record_reader(bytes_view records, int32_t count)
+    : p_(records.data()), end_(records.data() + records.size()), remaining_(count) {}
+
 std::optional<record_view> record_reader::next() {
     if (remaining_ <= 0 || error_) return std::nullopt;
     auto fail = [this]() -> std::optional<record_view> {
@@ -115,10 +132,12 @@ std::optional<record_view> record_reader::next() {
         remaining_ = 0;
         return std::nullopt;
     };
+    const uint8_t* len_begin = p_;
     auto len = read_varint(p_, end_);
     if (!len || *len <= 0 || *len > end_ - p_) return fail();
     const uint8_t* rec_end = p_ + *len;
     const uint8_t* p = p_;
+    const uint8_t* rec_begin = len_begin;
     p_ = rec_end;
     --remaining_;
 
@@ -135,6 +154,7 @@ std::optional<record_view> record_reader::next() {
     };
 
     record_view r;
+    r.raw = bytes_view(rec_begin, static_cast<size_t>(rec_end - rec_begin));
     if (p >= rec_end) return fail();
     r.attributes = static_cast<int8_t>(*p++);
     auto ts = read_varlong(p, rec_end);
@@ -155,6 +175,50 @@ std::optional<record_view> record_reader::next() {
     }
     if (p != rec_end) return fail();
     return r;
+}
+
+namespace {
+
+record_reader decode_into(batch_view batch, size_t max, std::vector<uint8_t>& buffer,
+                          std::error_code& error) {
+    if (batch.bytes().size() < batch.size_bytes()) {
+        error = batch_error::truncated;
+        return record_reader(bytes_view{}, 0);
+    }
+    bytes_view section = batch.bytes().subspan(batch_header_size,
+                                               batch.size_bytes() - batch_header_size);
+    if (batch.codec() == compression::none) return record_reader(section, batch.records_count());
+    error = decompress(batch.codec(), section, buffer, max);
+    if (error) return record_reader(bytes_view{}, 0);
+    return record_reader(bytes_view(buffer), batch.records_count());
+}
+
+}  // namespace
+
+batch_records::batch_records(batch_view batch, size_t max_decompressed)
+    : reader_(decode_into(batch, max_decompressed, buffer_, error_)) {}
+
+std::error_code rebuild_batch(batch_view original, std::span<const bytes_view> kept,
+                              std::vector<uint8_t>& out) {
+    std::vector<uint8_t> records;
+    for (const auto& r : kept) records.insert(records.end(), r.begin(), r.end());
+    std::vector<uint8_t> compressed;
+    // An empty batch is a bare header with codec none, as Kafka writes it (writeEmptyHeader):
+    // clients (librdkafka) do not expect a compressed empty records section.
+    const compression codec = kept.empty() ? compression::none : original.codec();
+    if (codec != compression::none) {
+        if (auto ec = compress(codec, records, compressed)) return ec;
+        records.swap(compressed);
+    }
+    out.resize(batch_header_size + records.size());
+    std::copy(original.bytes().begin(), original.bytes().begin() + batch_header_size, out.begin());
+    uint8_t* p = out.data();
+    store_be16(p + 21, static_cast<uint16_t>((original.attributes() & ~0x07) | static_cast<int16_t>(codec)));
+    store_be32(p + 8, static_cast<uint32_t>(out.size() - batch_log_overhead));
+    store_be32(p + 57, static_cast<uint32_t>(kept.size()));
+    std::copy(records.begin(), records.end(), out.begin() + batch_header_size);
+    store_be32(p + crc_offset, crc32c(std::span<const uint8_t>(out).subspan(crc_covered_from)));
+    return {};
 }
 
 }  // namespace protocol::records

@@ -403,3 +403,37 @@ TEST(parse_listener, direct) {
 }
 
 }  // namespace
+
+TEST(make_config, log_cleaner_settings) {
+    auto d = ok(base());
+    EXPECT_TRUE(d.log_cleaner_enable);
+    EXPECT_EQ(d.log_cleaner_threads, 1);
+    EXPECT_EQ(d.log_cleaner_backoff_ms, 15000);
+    EXPECT_DOUBLE_EQ(d.log_cleaner_min_cleanable_ratio, 0.5);
+    EXPECT_EQ(d.log_cleaner_delete_retention_ms, 86400000);
+    EXPECT_EQ(d.log_cleaner_min_compaction_lag_ms, 0);
+    EXPECT_EQ(d.log_cleaner_dedupe_buffer_size, 134217728);
+    auto p = base();
+    p["log.cleaner.enable"] = "false";
+    p["log.cleaner.threads"] = "0";
+    p["log.cleaner.backoff.ms"] = "250";
+    p["log.cleaner.min.cleanable.ratio"] = "0.25";
+    p["log.cleaner.delete.retention.ms"] = "1000";
+    p["log.cleaner.min.compaction.lag.ms"] = "5000";
+    p["log.cleaner.dedupe.buffer.size"] = "1048576";
+    auto c = ok(p);
+    EXPECT_FALSE(c.log_cleaner_enable);
+    EXPECT_EQ(c.log_cleaner_threads, 0);
+    EXPECT_EQ(c.log_cleaner_backoff_ms, 250);
+    EXPECT_DOUBLE_EQ(c.log_cleaner_min_cleanable_ratio, 0.25);
+    EXPECT_EQ(c.log_cleaner_delete_retention_ms, 1000);
+    EXPECT_EQ(c.log_cleaner_min_compaction_lag_ms, 5000);
+    EXPECT_EQ(c.log_cleaner_dedupe_buffer_size, 1048576);
+    for (const char* bad : {"1.5", "-0.1", "abc", "", "0.5x"}) {
+        EXPECT_THAT(err(with("log.cleaner.min.cleanable.ratio", bad)),
+                    ::testing::HasSubstr("log.cleaner.min.cleanable.ratio"));
+    }
+    EXPECT_THAT(err(with("log.cleaner.dedupe.buffer.size", "1000")), ::testing::HasSubstr("dedupe"));
+    EXPECT_THAT(err(with("log.cleaner.delete.retention.ms", "-1")), ::testing::HasSubstr("delete.retention"));
+    EXPECT_THAT(err(with("log.cleaner.enable", "yes")), ::testing::HasSubstr("log.cleaner.enable"));
+}
