@@ -379,7 +379,6 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
             BROOK_STORAGE_TRY(auto hdr, seg.read_batch_header(pos));
             if (!hdr) break;
             if (hdr->max_timestamp >= ts) {
-                if (hdr->codec != rec::compression::none) return timestamp_offset{hdr->max_timestamp, hdr->base_offset};
                 std::vector<uint8_t> bytes(hdr->size);
                 BROOK_STORAGE_TRY(auto n, pread_full(seg.file()->fd(), bytes, hdr->position));
                 if (n != bytes.size()) return errc::io_error;
@@ -387,11 +386,14 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
                 if (b.ts_type() == rec::timestamp_type::log_append_time) {
                     return timestamp_offset{b.max_timestamp(), b.base_offset()};
                 }
-                rec::record_reader rr(b);
+                // Kafka answers the exact record also inside compressed batches, so a lookup
+                // decompresses the one batch that holds the answer (bounded by the batch limit).
+                rec::batch_records rr(b);
                 while (auto record = rr.next()) {
                     int64_t record_ts = b.first_timestamp() + record->timestamp_delta;
                     if (record_ts >= ts) return timestamp_offset{record_ts, b.base_offset() + record->offset_delta};
                 }
+                if (rr.error()) return errc::corrupt_batch;
                 return timestamp_offset{b.max_timestamp(), b.base_offset()};
             }
             pos = hdr->position + hdr->size;

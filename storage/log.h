@@ -139,9 +139,10 @@ public:
     result<read_result> read(int64_t start_offset, uint32_t max_bytes, int64_t max_offset) const;
 
     /// First record whose timestamp is >= ts, as {timestamp, offset}; {-1, -1} if none (Kafka's
-    /// ListOffsets answer). Uses the time index, then batch headers; inside an uncompressed batch
-    /// the records are walked; a compressed batch answers with its base offset and max timestamp
-    /// (no decompression on this path), a LogAppendTime batch with its base offset and max timestamp.
+    /// ListOffsets answer). Uses the time index, then batch headers; inside the batch holding the
+    /// answer the records are walked (a compressed one is decompressed, as Kafka does), a
+    /// LogAppendTime batch answers with its base offset and max timestamp. A batch whose records
+    /// do not decode is errc::corrupt_batch.
     result<timestamp_offset> offset_for_timestamp(int64_t ts) const;
 
     /// Removes every offset >= offset (a follower cutting a divergent tail). As in Kafka the cut

@@ -1,5 +1,9 @@
 #include "tests/integration/cluster_fixture.h"
 
+#include <fstream>
+
+#include <filesystem>
+
 #include <cctype>
 #include <sstream>
 #include <thread>
@@ -88,6 +92,24 @@ command_result cluster_test::kcat(std::vector<std::string> args, const std::stri
     std::vector<std::string> argv{"kcat", "-b", any_live_bootstrap()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout, input);
+}
+
+std::map<int, std::size_t> stored_batch_codecs(const std::string& log_dir, const std::string& topic, int partitions) {
+    std::map<int, std::size_t> out;
+    for (int p = 0; p < partitions; ++p) {
+        for (const auto& e : std::filesystem::directory_iterator(log_dir + "/" + topic + "-" + std::to_string(p))) {
+            if (e.path().extension() != ".log") continue;
+            std::ifstream in(e.path(), std::ios::binary);
+            std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)), {});
+            // Batch layout: base offset (8), length (4), ..., attributes at bytes 21-22.
+            for (std::size_t pos = 0; pos + 61 <= d.size();) {
+                std::uint32_t len = (std::uint32_t(d[pos + 8]) << 24) | (d[pos + 9] << 16) | (d[pos + 10] << 8) | d[pos + 11];
+                out[d[pos + 22] & 0x07]++;
+                pos += 12 + len;
+            }
+        }
+    }
+    return out;
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

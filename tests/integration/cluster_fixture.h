@@ -60,6 +60,11 @@ private:
 /// Polls `pred` every 100 ms until true or timeout; returns the last result.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+/// Number of stored batches per codec (attributes bits 0-2: 0 none .. 4 zstd) over every segment
+/// of partitions 0..partitions-1 of `topic` under a broker's `log_dir`: what producers really
+/// sent, since the broker stores batches as they came.
+std::map<int, std::size_t> stored_batch_codecs(const std::string& log_dir, const std::string& topic, int partitions);
+
 /// Splits on '\n', dropping a trailing empty line.
 std::vector<std::string> lines(const std::string& text);
 

@@ -3,8 +3,6 @@
 // exactly the (partition, offset) its delivery report named.
 #include <librdkafka/rdkafka.h>
 
-#include <filesystem>
-#include <fstream>
 #include <tuple>
 
 #include "tests/integration/cluster_fixture.h"
@@ -27,25 +25,6 @@ std::size_t index_of(const std::string& value) {
 int codec_id(const std::string& name) {
     static const std::map<std::string, int> ids{{"none", 0}, {"gzip", 1}, {"snappy", 2}, {"lz4", 3}, {"zstd", 4}};
     return ids.at(name);
-}
-
-// Number of stored batches per codec (attributes bits 0-2) over every segment of the topic's
-// partitions: what the producer really sent, since the broker stores batches as they came.
-std::map<int, std::size_t> stored_codecs(const std::string& log_dir, const std::string& topic, int partitions) {
-    std::map<int, std::size_t> out;
-    for (int p = 0; p < partitions; ++p) {
-        for (const auto& e : std::filesystem::directory_iterator(log_dir + "/" + topic + "-" + std::to_string(p))) {
-            if (e.path().extension() != ".log") continue;
-            std::ifstream in(e.path(), std::ios::binary);
-            std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)), {});
-            for (std::size_t pos = 0; pos + 61 <= d.size();) {
-                std::uint32_t len = (std::uint32_t(d[pos + 8]) << 24) | (d[pos + 9] << 16) | (d[pos + 10] << 8) | d[pos + 11];
-                out[d[pos + 22] & 0x07]++;
-                pos += 12 + len;
-            }
-        }
-    }
-    return out;
 }
 
 class librdkafka_test
@@ -98,7 +77,7 @@ TEST_P(librdkafka_test, produce_100k_and_read_back_at_reported_offsets) {
     // The batches on disk carry the codec the producer was configured with. librdkafka silently
     // sends uncompressed batches to a broker failing its feature gates (for gzip, snappy and lz4
     // a Produce range without v0, see api_registry.h), so this is what proves the codec path.
-    auto codecs = stored_codecs(broker().log_dir(), topic, partitions);
+    auto codecs = stored_batch_codecs(broker().log_dir(), topic, partitions);
     const int want_codec = codec_id(compression);
     std::size_t total = 0;
     for (auto [codec, count] : codecs) total += count;

@@ -30,11 +30,9 @@ struct decoded_records {
 
 /// Decodes the whole v2 batches of a Fetch answer's records (a partial batch at the end is
 /// left for the next fetch). Records below `from_offset` (a batch may start before the fetch
-/// offset) and control batches are skipped. Codecs: none and gzip (zlib); snappy, lz4 and zstd
-/// are errors. Corrupt batches (bad CRC, bad lengths) are errors.
+/// offset) and control batches are skipped. Every codec Kafka has (none, gzip, snappy, lz4, zstd;
+/// protocol::records::batch_records). Corrupt batches (bad CRC, bad lengths, a records section
+/// that does not decompress) are errors.
 cli_result<decoded_records> decode_records(std::span<const uint8_t> bytes, int64_t from_offset);
-
-/// gzip-compresses `data` (for tests of the gzip path; Kafka's GZIPOutputStream format).
-std::vector<uint8_t> gzip_compress(std::span<const uint8_t> data);
 
 }  // namespace tools
