@@ -31,6 +31,9 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
     expiry_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     retention_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     if (cfg_.log_cleaner_enable && cfg_.log_cleaner_threads > 0) {
+        if (cfg_.log_cleaner_threads > 1) {
+            spdlog::info("log.cleaner.threads={}: Brook runs one cleaner thread", cfg_.log_cleaner_threads);
+        }
         cleaner_ = std::make_unique<log_cleaner_service>([this] { return compaction_targets(); },
                                                          cfg_.log_cleaner_backoff_ms);
         cleaner_->start();

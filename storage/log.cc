@@ -531,6 +531,8 @@ result<void> log::replace_segments(const cleaned_group& g, int64_t now_ms,
     // The old segment objects keep serving reads from their (renamed) open files until the
     // swap is complete, so a failure midway leaves reads working until the reopen.
     BROOK_STORAGE_TRYV(swap_segment_files(dir_, g, fault));
+    // Destroying the old (sealed) segments writes nothing: their index entries are all on disk,
+    // so nothing reaches the new "<base>.index" that now has their first one's name.
     for (int64_t b : g.replaced_bases) segments_.erase(b);
     BROOK_STORAGE_TRY(auto s, segment::open(dir_, base, config_, false, now_ms));
     BROOK_STORAGE_TRYV(s->seal());

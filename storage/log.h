@@ -195,11 +195,13 @@ public:
     /// and the producers' last offsets, for clean() to run on another thread.
     cleaning_input cleaning_snapshot() const;
     /// Compaction, step 3: swaps one cleaned group in place of the segments it replaces
-    /// (swap_segment_files) and reopens it (indexes rebuilt). If those segments changed since
+    /// (swap_segment_files) and opens it (with the indexes clean() wrote; rebuilt only if they
+    /// are missing or inconsistent). If those segments changed since
     /// the snapshot (retention, truncation, a roll they are no longer closed for) the cleaned
     /// file is deleted and errc::invalid_argument returned, the log untouched. Offsets, epochs
     /// and producer state do not change. A failure (or a fault hook stop) after the first
-    /// rename leaves the log object unusable until reopened: open() completes the swap.
+    /// rename leaves the files half swapped while the log object keeps reading the old
+    /// segments' open fds; the next open() completes the swap.
     result<void> replace_segments(const cleaned_group& g, int64_t now_ms,
                                   const swap_fault_hook& fault = {});
 

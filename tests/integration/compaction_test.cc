@@ -124,5 +124,73 @@ TEST_F(compaction_test, keyed_compressed_updates_compact_to_the_latest_value_per
     EXPECT_EQ(latest_offset(live_bootstrap(), topic, 0), total);
 }
 
+// A follower that was down while the leader compacted catches up by fetching the leader's cleaned
+// log: batches with offset gaps, which its compacted log accepts (Kafka allows them too).
+TEST_F(compaction_test, a_follower_that_was_down_catches_up_from_the_leaders_cleaned_log) {
+    start_cluster(3, {{"log.cleaner.backoff.ms", "200"}, {"replica.lag.time.max.ms", "3000"}});
+    const std::string topic = "compacted-catch-up";
+    auto created = create_replicated_topic(topic, 1, 3,
+                                           {{"cleanup.policy", "compact"},
+                                            {"segment.bytes", "4096"},
+                                            {"min.cleanable.dirty.ratio", "0.01"}});
+    ASSERT_FALSE(HasFailure());
+    const int leader = created.partition(topic, 0)->leader;
+    const auto others = followers(*created.partition(topic, 0));
+    ASSERT_EQ(others.size(), 2u) << created.describe();
+    const int down = others[0];
+    by_id(down).kill();
+    wait_for_isr(topic, 0, sorted({leader, others[1]}), leader, 30s);
+    ASSERT_FALSE(HasFailure()) << describe_partition(topic, 0);
+
+    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "5"}, {"compression.codec", "zstd"}});
+    constexpr int total = 3000;
+    for (int i = 0; i < total; ++i) {
+        producer.send(topic, "key-" + std::to_string(i % 30), "value-" + std::to_string(i), 0);
+        if (i % 50 == 0) producer.poll(5ms);
+    }
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+    ASSERT_EQ(producer.acknowledged(), static_cast<std::size_t>(total)) << producer.summary();
+    std::map<std::int64_t, std::string> value_at;
+    std::map<std::string, std::pair<std::int64_t, std::string>> latest;
+    for (const auto& d : producer.deliveries()) {
+        value_at[d.offset] = d.value;
+        auto& l = latest[d.key];
+        if (l.second.empty() || d.offset > l.first) l = {d.offset, d.value};
+    }
+
+    // The leader compacts (its log then starts with a gap: offset 0 was superseded).
+    std::string error;
+    const bool cleaned = wait_until(
+        [&] {
+            auto batches = read_disk_batches(by_id(leader).log_dir(), topic, 0, &error);
+            return !batches.empty() && batches.front().base_offset > 0 &&
+                   disk_records(by_id(leader).log_dir(), topic, &error).size() < total / 2;
+        },
+        60s);
+    ASSERT_TRUE(cleaned) << "the leader did not compact: " << error << "\n" << describe_partition(topic, 0);
+
+    by_id(down).start();
+    wait_for_isr(topic, 0, {1, 2, 3}, leader, 60s);
+    ASSERT_FALSE(HasFailure()) << describe_partition(topic, 0);
+    std::map<std::string, std::pair<std::int64_t, std::string>> seen;
+    const bool caught_up = wait_until(
+        [&] {
+            seen.clear();
+            for (const auto& r : disk_records(by_id(down).log_dir(), topic, &error)) seen[r.key] = {r.offset, r.value};
+            return seen == latest;
+        },
+        30s);
+    EXPECT_TRUE(caught_up) << error << "\n" << describe_partition(topic, 0);
+    auto records = disk_records(by_id(down).log_dir(), topic, &error);
+    EXPECT_LT(records.size(), static_cast<std::size_t>(total) / 2) << "the follower copied cleaned data";
+    std::int64_t prev = -1;
+    for (const auto& r : records) {
+        EXPECT_GT(r.offset, prev);
+        prev = r.offset;
+        EXPECT_EQ(r.value, value_at[r.offset]);
+    }
+    EXPECT_EQ(disk_log_ends(topic, 0, {down}).at(down), total);
+}
+
 }  // namespace
 }  // namespace integration
