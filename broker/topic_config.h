@@ -34,6 +34,11 @@ struct topic_log_config {
     std::optional<int64_t> retention_bytes;
     std::optional<std::string> cleanup_policy;
     std::optional<uint32_t> max_message_bytes;
+    std::optional<int64_t> segment_ms;
+    std::optional<uint32_t> segment_index_bytes;
+    std::optional<uint32_t> index_interval_bytes;
+    std::optional<int64_t> flush_messages;
+    std::optional<int64_t> flush_ms;
     bool operator==(const topic_log_config&) const = default;
 };
 

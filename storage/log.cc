@@ -521,6 +521,23 @@ result<bool> log::increment_log_start_offset(int64_t offset) {
     return true;
 }
 
+result<void> log::truncate_fully_and_start_at(int64_t offset) {
+    if (closed_) return errc::log_closed;
+    if (offset < 0) return errc::invalid_argument;
+    producers_.clear();
+    BROOK_STORAGE_TRYV(producers_.delete_all_snapshots());
+    while (!segments_.empty()) {
+        BROOK_STORAGE_TRYV(segments_.begin()->second->remove_files());
+        segments_.erase(segments_.begin());
+    }
+    BROOK_STORAGE_TRY(auto s, segment::create(dir_, offset, config_, 0));
+    segments_.emplace(offset, std::move(s));
+    log_start_offset_ = offset;
+    recovery_point_ = offset;
+    // Every epoch entry starts at or above 0: all go.
+    return epochs_.truncate_from_end(0);
+}
+
 result<void> log::prefix_deleted() {
     // Retention moves the start to the first remaining segment; a start already inside it stays.
     log_start_offset_ = std::max(log_start_offset(), segments_.begin()->first);

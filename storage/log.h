@@ -200,6 +200,12 @@ public:
     /// is errc::offset_out_of_range (callers cap it, e.g. at the high watermark).
     result<bool> increment_log_start_offset(int64_t offset);
 
+    /// Kafka's truncateFullyAndStartAt: a follower whose log ends below the leader's log start
+    /// (it was away while the leader deleted records) drops everything and restarts empty at
+    /// offset: log start, log end and recovery point become offset, the leader epoch cache and
+    /// producer state are emptied (the copied batches bring both back).
+    result<void> truncate_fully_and_start_at(int64_t offset);
+
     /// Drops producers idle for config().producer_id_expiration_ms (by their latest batch
     /// timestamp, Kafka's producer.id.expiration.ms); the broker calls it on a timer. A later
     /// rebuild (truncation) applies the same cut. Returns how many were removed.

@@ -104,7 +104,7 @@ log* log_manager::get(const std::string& topic, int32_t partition) const {
 }
 
 result<log*> log_manager::get_or_create(const std::string& topic, int32_t partition,
-                                        const log_config& cfg) {
+                                        const log_config& cfg, int64_t now_ms) {
     if (!is_valid_topic_name(topic) || partition < 0) return errc::invalid_argument;
     std::lock_guard lock(mutex_);
     if (shut_down_) return errc::log_closed;
@@ -118,7 +118,8 @@ result<log*> log_manager::get_or_create(const std::string& topic, int32_t partit
     for (size_t i = 1; i < counts.size(); ++i) {
         if (counts[i] < counts[best]) best = i;
     }
-    BROOK_STORAGE_TRY(auto l, log::open(dirs_[best] / partition_dir_name(topic, partition), cfg));
+    BROOK_STORAGE_TRY(auto l, log::open(dirs_[best] / partition_dir_name(topic, partition), cfg,
+                                        shutdown_state::unclean, now_ms));
     log* raw = l.get();
     logs_.emplace(key{topic, partition}, entry{std::move(l), best});
     return raw;

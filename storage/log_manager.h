@@ -47,7 +47,9 @@ public:
     log* get(const std::string& topic, int32_t partition) const;
     /// Opens or creates the log in the log dir holding the fewest partitions. An existing log
     /// keeps its files and takes cfg. errc::invalid_argument for illegal names or partitions.
-    result<log*> get_or_create(const std::string& topic, int32_t partition, const log_config& cfg);
+    /// `now_ms` dates a new log's first segment (segment.ms counts from it).
+    result<log*> get_or_create(const std::string& topic, int32_t partition, const log_config& cfg,
+                               int64_t now_ms = 0);
     /// Closes the log and deletes its directory. Removing an unknown partition is not an error.
     result<void> remove(const std::string& topic, int32_t partition);
     std::vector<std::pair<std::string, int32_t>> partitions() const;

@@ -315,3 +315,32 @@ TEST(log_manager_checkpoints, malformed_checkpoint_fails_the_open) {
 
 }  // namespace
 }  // namespace storage
+
+namespace storage {
+namespace {
+
+using namespace storage::test;
+
+TEST(log_start_offset, truncate_fully_and_start_at_restarts_empty_above_the_end) {
+    temp_dir t;
+    {
+        auto l = log::open(t.path(), small_segments()).value();
+        fill(*l, 6);
+        ASSERT_TRUE(l->truncate_fully_and_start_at(50));
+        EXPECT_EQ(l->log_start_offset(), 50);
+        EXPECT_EQ(l->log_end_offset(), 50);
+        EXPECT_EQ(l->segment_base_offsets(), (std::vector<int64_t>{50}));
+        EXPECT_TRUE(l->leader_epochs().entries().empty());
+        EXPECT_EQ(l->read(49, 1 << 20, INT64_MAX).error(), make_error_code(errc::offset_out_of_range));
+        auto b = make_batch(1);
+        EXPECT_EQ(l->append(b, 4, 0).value().first_offset, 50);
+        l->close();
+    }
+    auto l = log::open(t.path(), small_segments()).value();
+    EXPECT_EQ(l->log_start_offset(), 50);
+    EXPECT_EQ(l->log_end_offset(), 51);
+    EXPECT_EQ(l->leader_epochs().entries().front().epoch, 4);
+}
+
+}  // namespace
+}  // namespace storage

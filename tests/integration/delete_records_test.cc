@@ -1,0 +1,138 @@
+// DeleteRecords (issue 6): a raw DeleteRecords v1 to the leader of an RF-3 partition moves its log
+// start inside a segment on every replica (the answer waits for the ISR's low watermark);
+// librdkafka reading from below it gets OFFSET_OUT_OF_RANGE and resets to the new start; the
+// error paths answer Kafka's codes; the start survives a kill -9 of a follower (the
+// log-start-offset checkpoint timer) and a restart of the whole cluster.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "protocol/client/client.h"
+#include "protocol/errors.h"
+#include "protocol/messages/delete_records.h"
+#include "protocol/messages/list_offsets.h"
+#include "tests/integration/replication_fixture.h"
+
+namespace integration {
+namespace {
+
+using namespace std::chrono_literals;
+namespace client = protocol::client;
+
+using delete_records_test = replication_test;
+
+struct delete_answer {
+    std::int16_t error = -100;
+    std::int64_t low_watermark = -100;
+};
+
+delete_answer delete_records(std::uint16_t port, const std::string& topic, std::int64_t offset) {
+    auto conn = client::connection::connect("127.0.0.1", port, 20s);
+    if (!conn) return {};
+    protocol::delete_records_request req;
+    auto& t = req.topics.emplace_back();
+    t.name = topic;
+    t.partitions.push_back({0, offset});
+    req.timeout_ms = 15000;
+    auto resp = conn.value().send<protocol::delete_records_api>(req, 1);
+    if (!resp || resp.value().topics.size() != 1 || resp.value().topics[0].partitions.size() != 1) return {};
+    const auto& p = resp.value().topics[0].partitions[0];
+    return {p.error_code, p.low_watermark};
+}
+
+/// ListOffsets v1 earliest (-2) from broker `port`; -100 on a transport error, -(code) on a Kafka one.
+std::int64_t earliest_offset(std::uint16_t port, const std::string& topic) {
+    auto conn = client::connection::connect("127.0.0.1", port, 10s);
+    if (!conn) return -100;
+    protocol::list_offsets_request req;
+    req.replica_id = -1;
+    auto& t = req.topics.emplace_back();
+    t.name = topic;
+    auto& p = t.partitions.emplace_back();
+    p.partition_index = 0;
+    p.timestamp = -2;
+    auto resp = conn.value().send<protocol::list_offsets_api>(req, 1);
+    if (!resp) return -100;
+    const auto& pr = resp.value().topics.at(0).partitions.at(0);
+    return pr.error_code != 0 ? -pr.error_code : pr.offset;
+}
+
+/// The value for topic-0 in a broker's log-start-offset-checkpoint, -1 if absent.
+std::int64_t checkpointed_start(const std::string& log_dir, const std::string& topic) {
+    std::ifstream in(std::filesystem::path(log_dir) / "log-start-offset-checkpoint");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string t;
+        int p = -1;
+        std::int64_t offset = -1;
+        if (fields >> t >> p >> offset && t == topic && p == 0) return offset;
+    }
+    return -1;
+}
+
+TEST_F(delete_records_test, log_start_moves_on_every_replica_and_survives_kill_and_restart) {
+    start_cluster(3, {{"log.flush.start.offset.checkpoint.interval.ms", "200"}});
+    const std::string topic = "trimmed";
+    create_replicated_topic(topic, 1, 3, {});
+    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "0"}});
+    constexpr int total = 100;
+    for (int i = 0; i < total; ++i) producer.send(topic, "k", "value " + std::to_string(i), 0);
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+    ASSERT_EQ(producer.acknowledged(), static_cast<std::size_t>(total)) << producer.summary();
+    auto view = wait_for_isr(topic, 0, {1, 2, 3}, -2, 30s);
+    const int leader = view.partitions.at({topic, 0}).leader;
+    const int follower = followers(view.partitions.at({topic, 0})).front();
+
+    // Error paths first: nothing moves.
+    EXPECT_EQ(delete_records(by_id(follower).port(), topic, 10).error,
+              protocol::to_wire(protocol::error_code::not_leader_or_follower));
+    EXPECT_EQ(delete_records(by_id(leader).port(), topic, total + 1).error,
+              protocol::to_wire(protocol::error_code::offset_out_of_range));
+    EXPECT_EQ(delete_records(by_id(leader).port(), "no-such-topic", 0).error,
+              protocol::to_wire(protocol::error_code::unknown_topic_or_partition));
+    EXPECT_EQ(earliest_offset(by_id(leader).port(), topic), 0);
+
+    // 40 is inside the only segment. The answer comes once every ISR follower has it too.
+    auto moved = delete_records(by_id(leader).port(), topic, 40);
+    EXPECT_EQ(moved.error, 0);
+    EXPECT_EQ(moved.low_watermark, 40);
+    EXPECT_EQ(earliest_offset(by_id(leader).port(), topic), 40);
+    EXPECT_EQ(segment_file_count(by_id(leader).log_dir(), topic, 0), 1);
+
+    // A reader from 0 is below the start: OFFSET_OUT_OF_RANGE, reset to the earliest offset.
+    auto reset = consume(live_bootstrap(), topic, {{0, 0}}, total - 40, 20s, 300ms, {{"auto.offset.reset", "earliest"}});
+    ASSERT_EQ(reset.records.size(), static_cast<std::size_t>(total - 40));
+    EXPECT_EQ(reset.records.front().offset, 40);
+    EXPECT_EQ(reset.records.back().offset, total - 1);
+
+    // Every replica checkpoints it on the timer, so a follower killed now keeps it.
+    EXPECT_TRUE(wait_until(
+        [&] {
+            for (int id = 1; id <= 3; ++id) {
+                if (checkpointed_start(by_id(id).log_dir(), topic) != 40) return false;
+            }
+            return true;
+        },
+        10s))
+        << "log-start-offset-checkpoint on broker " << leader << ": "
+        << checkpointed_start(by_id(leader).log_dir(), topic);
+    by_id(follower).kill();
+    by_id(follower).start();
+    wait_for_isr(topic, 0, {1, 2, 3}, -2, 60s);
+
+    // The whole cluster restarts cleanly; whoever leads answers the same start.
+    for (int id = 1; id <= 3; ++id) by_id(id).stop();
+    for (int id = 1; id <= 3; ++id) by_id(id).start();
+    view = wait_for_isr(topic, 0, {1, 2, 3}, -2, 60s);
+    const int new_leader = view.partitions.at({topic, 0}).leader;
+    EXPECT_TRUE(wait_until([&] { return earliest_offset(by_id(new_leader).port(), topic) == 40; }, 20s))
+        << "earliest on broker " << new_leader << ": " << earliest_offset(by_id(new_leader).port(), topic);
+    for (int id = 1; id <= 3; ++id) {
+        EXPECT_EQ(checkpointed_start(by_id(id).log_dir(), topic), 40) << "broker " << id;
+    }
+    EXPECT_EQ(latest_offset(live_bootstrap(), topic, 0), total);
+}
+
+}  // namespace
+}  // namespace integration
