@@ -3,6 +3,7 @@
 // librdkafka reading from below it gets OFFSET_OUT_OF_RANGE and resets to the new start; the
 // error paths answer Kafka's codes; the start survives a kill -9 of a follower (the
 // log-start-offset checkpoint timer) and a restart of the whole cluster.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -132,6 +133,50 @@ TEST_F(delete_records_test, log_start_moves_on_every_replica_and_survives_kill_a
         EXPECT_EQ(checkpointed_start(by_id(id).log_dir(), topic), 40) << "broker " << id;
     }
     EXPECT_EQ(latest_offset(live_bootstrap(), topic, 0), total);
+}
+
+TEST_F(delete_records_test, follower_behind_the_new_log_start_restarts_its_log_there_and_rejoins) {
+    start_cluster(3, {{"replica.lag.time.max.ms", "2000"}, {"log.flush.start.offset.checkpoint.interval.ms", "200"}});
+    const std::string topic = "left-behind";
+    auto view = create_replicated_topic(topic, 1, 3, {});
+    const int leader = view.partitions.at({topic, 0}).leader;
+    const int away = followers(view.partitions.at({topic, 0})).front();
+    std::vector<int> rest;
+    for (int id = 1; id <= 3; ++id) {
+        if (id != away) rest.push_back(id);
+    }
+    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "0"}});
+    for (int i = 0; i < 100; ++i) producer.send(topic, "k", "before " + std::to_string(i), 0);
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+
+    by_id(away).stop();
+    wait_for_isr(topic, 0, rest, leader, 30s);
+    for (int i = 0; i < 50; ++i) producer.send(topic, "k", "while away " + std::to_string(i), 0);
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+    ASSERT_EQ(producer.acknowledged(), 150u) << producer.summary();
+    // Past everything the stopped follower has (its log ends at 100).
+    auto moved = delete_records(by_id(leader).port(), topic, -1);
+    ASSERT_EQ(moved.error, 0);
+    EXPECT_EQ(moved.low_watermark, 150);
+
+    by_id(away).start();
+    wait_for_isr(topic, 0, {1, 2, 3}, leader, 60s);
+    for (int i = 0; i < 10; ++i) producer.send(topic, "k", "after " + std::to_string(i), 0);
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+    std::map<int, std::int64_t> ends;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            ends = disk_log_ends(topic, 0, {1, 2, 3});
+            return std::all_of(ends.begin(), ends.end(), [](const auto& kv) { return kv.second == 160; });
+        },
+        20s))
+        << describe_partition(topic, 0);
+    // Its log restarted at the leader's start: nothing below 150 is on its disk.
+    auto batches = read_disk_batches(by_id(away).log_dir(), topic, 0);
+    ASSERT_FALSE(batches.empty());
+    EXPECT_EQ(batches.front().base_offset, 150);
+    EXPECT_TRUE(wait_until([&] { return checkpointed_start(by_id(away).log_dir(), topic) == 150; }, 10s))
+        << checkpointed_start(by_id(away).log_dir(), topic);
 }
 
 }  // namespace
