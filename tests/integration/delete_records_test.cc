@@ -4,6 +4,7 @@
 // error paths answer Kafka's codes; the start survives a kill -9 of a follower (the
 // log-start-offset checkpoint timer) and a restart of the whole cluster.
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,11 @@
 #include "protocol/messages/delete_records.h"
 #include "protocol/messages/list_offsets.h"
 #include "tests/integration/replication_fixture.h"
+#include "tests/support/process.h"
+
+#ifndef BROOK_DELETE_RECORDS_BINARY
+#define BROOK_DELETE_RECORDS_BINARY "brook-delete-records"
+#endif
 
 namespace integration {
 namespace {
@@ -177,6 +183,34 @@ TEST_F(delete_records_test, follower_behind_the_new_log_start_restarts_its_log_t
     EXPECT_EQ(batches.front().base_offset, 150);
     EXPECT_TRUE(wait_until([&] { return checkpointed_start(by_id(away).log_dir(), topic) == 150; }, 10s))
         << checkpointed_start(by_id(away).log_dir(), topic);
+}
+
+TEST_F(delete_records_test, brook_delete_records_prints_kafkas_output) {
+    start_cluster(1);
+    const std::string topic = "tool";
+    create_replicated_topic(topic, 2, 1, {});
+    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "0"}});
+    for (int i = 0; i < 10; ++i) producer.send(topic, "k", "v" + std::to_string(i), 0);
+    ASSERT_TRUE(producer.flush(60s)) << producer.summary();
+
+    const auto file = std::filesystem::path(by_id(1).log_dir()).parent_path() / "offsets.json";
+    std::ofstream(file) << R"({"partitions": [{"topic": "tool", "partition": 0, "offset": 7},
+                                             {"topic": "tool", "partition": 1, "offset": 5},
+                                             {"topic": "gone", "partition": 0, "offset": 1}], "version": 1})";
+    const char* env = std::getenv("BROOK_DELETE_RECORDS_BINARY");
+    const std::string binary = env != nullptr && *env != '\0' ? env : BROOK_DELETE_RECORDS_BINARY;
+    auto r = test_support::run_command({binary, "--bootstrap-server", live_bootstrap(), "--offset-json-file", file.string()},
+                                       60s);
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(r.out,
+              "Executing records delete operation\n"
+              "Records delete operation completed:\n"
+              "partition: gone-0\terror: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: "
+              "This server does not host this topic-partition.\n"
+              "partition: tool-0\tlow_watermark: 7\n"
+              "partition: tool-1\terror: org.apache.kafka.common.errors.OffsetOutOfRangeException: "
+              "The requested offset is not within the range of offsets maintained by the server.\n");
+    EXPECT_EQ(earliest_offset(by_id(1).port(), topic), 7);
 }
 
 }  // namespace
