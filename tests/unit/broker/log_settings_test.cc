@@ -3,11 +3,15 @@
 // parsing) and how replica_manager::log_config_for maps both onto storage::log_config.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <limits>
+#include <thread>
 #include <variant>
 
 #include "broker/clock.h"
 #include "broker/config.h"
+#include <boost/asio/executor_work_guard.hpp>
 #include "broker/replica_manager.h"
 #include "broker/topic_config.h"
 #include "storage/log_manager.h"
@@ -180,6 +184,41 @@ TEST_F(log_config_mapping, flush_due_logs_flushes_by_topic_flush_ms) {
     EXPECT_EQ(replicas_->flush_due_logs(far), 1u);
     EXPECT_EQ(logs_->get("t", 0)->recovery_point(), 2);
     EXPECT_EQ(logs_->get("u", 0)->recovery_point(), 0);
+}
+
+TEST_F(log_config_mapping, replica_manager_timers_flush_and_write_both_checkpoints) {
+    cfg_.log_flush_scheduler_interval_ms = 20;
+    cfg_.log_flush_start_offset_checkpoint_interval_ms = 20;
+    cfg_.log_flush_offset_checkpoint_interval_ms = 20;
+    broker::topic_log_config t;
+    t.flush_ms = 10;
+    replicas_->set_topic_log_config("t", t);
+    publish_led_topic("t", 1);
+    auto part = replicas_->get("t", 0);
+    auto b = broker_test::make_batch(2);
+    ASSERT_EQ(part->append(b, 1 << 20, 1).error, protocol::error_code::none);
+    int64_t low = -1;
+    ASSERT_EQ(part->delete_records(1, low), protocol::error_code::none);
+
+    boost::asio::io_context timers;
+    auto work = boost::asio::make_work_guard(timers);
+    std::thread runner([&] { timers.run(); });
+    replicas_->start(timers.get_executor(), {});
+    auto text = [&](const char* name) {
+        std::ifstream in(dir_.path() / name);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    bool done = false;
+    for (int i = 0; i < 100 && !done; ++i) {  // at most 5 s
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        done = logs_->get("t", 0)->recovery_point() == 2 && text("log-start-offset-checkpoint") == "0\n1\nt 0 1\n" &&
+               text("recovery-point-offset-checkpoint") == "0\n1\nt 0 2\n";
+    }
+    replicas_->stop();
+    work.reset();
+    runner.join();
+    EXPECT_TRUE(done) << "recovery point " << logs_->get("t", 0)->recovery_point() << ", starts: "
+                      << text("log-start-offset-checkpoint") << ", recovery: " << text("recovery-point-offset-checkpoint");
 }
 
 }  // namespace
