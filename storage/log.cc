@@ -145,8 +145,12 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     const int64_t first_base = l->segments_.begin()->first;
     l->log_start_offset_ = std::clamp(checkpoints.log_start_offset, first_base,
                                       std::max(first_base, l->log_end_offset()));
-    // Clean: everything was flushed at shutdown. Unclean: what is left was just validated.
-    l->recovery_point_ = l->log_end_offset();
+    // Clean: everything was flushed at shutdown. Unclean: what was re-validated was read from
+    // the page cache and is not known to be on disk; it stays above the recovery point until
+    // the next flush, so a second crash re-validates it again.
+    l->recovery_point_ = state == shutdown_state::clean
+                             ? l->log_end_offset()
+                             : std::clamp<int64_t>(checkpoints.recovery_point, 0, l->log_end_offset());
     l->last_flush_ms_ = now_ms;
     // Recovery may have cut the tail (and with it the data of the last epochs), and retention
     // may have deleted segments after the cache was last written.

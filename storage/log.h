@@ -103,8 +103,9 @@ public:
     /// offsets at or after checkpoints.recovery_point is re-validated batch by batch (CRC,
     /// sizes, offsets increasing); at the first invalid or torn batch that segment is truncated
     /// and every later segment deleted, so corrupt data is never served. With
-    /// shutdown_state::clean nothing is re-validated. Either way the recovery point is then the
-    /// log end.
+    /// shutdown_state::clean nothing is re-validated and the recovery point is the log end;
+    /// after an unclean open it is the checkpointed one (none: 0), capped at the log end, until
+    /// the next flush().
     static result<std::unique_ptr<log>> open(std::filesystem::path dir, log_config cfg,
                                              shutdown_state state = shutdown_state::unclean,
                                              int64_t now_ms = 0, log_checkpoints checkpoints = {});
