@@ -332,6 +332,14 @@ bool partition::flush_if_due(int64_t now_ms) {
     return r.value();
 }
 
+void partition::flush_closed_segments() {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) return;
+    if (auto r = log_->flush_closed_segments(); !r) {
+        spdlog::error("{}-{}: flush of closed segments failed: {}", topic_, index_, r.error().message());
+    }
+}
+
 error_code partition::delete_records(int64_t offset, int64_t& low_watermark_out) {
     std::lock_guard lock(mutex_);
     if (auto e = serving_error_locked(-1); e != error_code::none) {

@@ -184,6 +184,9 @@ public:
 
     /// flush.ms policy: fsyncs the log if its last flush is at least flush.ms old; whether it did.
     bool flush_if_due(int64_t now_ms);
+    /// Flush-on-roll, late: fsyncs the closed segments not yet flushed (storage::log::
+    /// flush_closed_segments), moving the recovery point to the active segment's base.
+    void flush_closed_segments();
 
     /// DeleteRecords on the leader: moves the log start up to `offset` (-1: the high watermark),
     /// possibly inside a segment. NOT_LEADER_OR_FOLLOWER when not the leader,

@@ -45,6 +45,14 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
             }
         });
         schedule_every(*recovery_point_checkpoint_timer_, cfg_.log_flush_offset_checkpoint_interval_ms, [this] {
+            // Kafka fsyncs each segment shortly after it rolls; doing it here bounds what an
+            // unclean restart re-validates to about the active segments (and this interval).
+            std::vector<std::shared_ptr<partition>> parts;
+            {
+                std::shared_lock lock(mutex_);
+                for (const auto& [k, p] : partitions_) parts.push_back(p);
+            }
+            for (auto& p : parts) p->flush_closed_segments();
             if (auto r = logs_.checkpoint_recovery_points(); !r) {
                 spdlog::error("cannot write the recovery-point checkpoint: {}", r.error().message());
             }

@@ -569,6 +569,18 @@ result<void> log::flush() {
     return success();
 }
 
+result<bool> log::flush_closed_segments() {
+    if (closed_) return errc::log_closed;
+    const int64_t active_base = active().base_offset();
+    if (recovery_point() >= active_base) return false;
+    for (auto& [base, s] : segments_) {
+        if (base == active_base) break;
+        BROOK_STORAGE_TRYV(s->flush());
+    }
+    recovery_point_ = active_base;
+    return true;
+}
+
 result<bool> log::flush_if_due(int64_t now_ms) {
     if (closed_) return errc::log_closed;
     if (config_.flush_ms == INT64_MAX || now_ms - last_flush_ms_ < config_.flush_ms) return false;

@@ -232,6 +232,11 @@ public:
     /// fsync of every segment written since the last flush, indexes included; then the
     /// recovery point is the log end.
     result<void> flush();
+    /// Kafka flushes a segment once it is rolled: fsyncs every closed segment written since the
+    /// last flush and moves the recovery point up to the active segment's base (never down), so
+    /// an unclean restart re-validates little more than the active segment. The broker calls it
+    /// before each recovery-point checkpoint; returns whether the recovery point moved.
+    result<bool> flush_closed_segments();
     /// flush() when config().flush_ms has passed since the last flush (or open) and something
     /// was appended since; the broker calls it from its log.flush.scheduler.interval.ms timer.
     /// Returns whether it flushed.

@@ -346,3 +346,27 @@ TEST(log_start_offset, truncate_fully_and_start_at_restarts_empty_above_the_end)
 
 }  // namespace
 }  // namespace storage
+
+namespace storage {
+namespace {
+
+using namespace storage::test;
+
+TEST(log_recovery_point, flushing_closed_segments_moves_it_to_the_active_base_only) {
+    temp_dir t;
+    auto l = log::open(t.path(), small_segments()).value();
+    fill(*l, 12);
+    const auto bases = l->segment_base_offsets();
+    ASSERT_GE(bases.size(), 3u);
+    EXPECT_EQ(l->recovery_point(), 0);
+    EXPECT_TRUE(l->flush_closed_segments().value());
+    EXPECT_EQ(l->recovery_point(), bases.back());
+    EXPECT_FALSE(l->flush_closed_segments().value());  // nothing new closed
+    ASSERT_TRUE(l->flush());
+    EXPECT_EQ(l->recovery_point(), l->log_end_offset());
+    EXPECT_FALSE(l->flush_closed_segments().value());  // never backwards
+    EXPECT_EQ(l->recovery_point(), l->log_end_offset());
+}
+
+}  // namespace
+}  // namespace storage
