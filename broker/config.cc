@@ -160,6 +160,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         };
     };
     int64_t retention_hours = -2, retention_minutes = -2, retention_ms = -2;
+    int64_t roll_hours = -2, roll_ms = -2, flush_interval_ms = -2;
     int64_t transactional_id_expiration_ms = -2;
     int64_t offsets_retention_minutes = -2;
     int64_t segment_bytes = static_cast<int64_t>(c.log_segment_bytes);
@@ -220,6 +221,15 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"log.retention.hours", int64_key(retention_hours, -1)},
         {"log.retention.bytes", int64_key(c.log_retention_bytes, -1)},
         {"log.retention.check.interval.ms", int64_key(c.log_retention_check_interval_ms, 1)},
+        {"log.roll.ms", int64_key(roll_ms, 1)},
+        {"log.roll.hours", int64_key(roll_hours, 1)},
+        {"log.index.size.max.bytes", int32_key(c.log_index_size_max_bytes, 4)},
+        {"log.flush.interval.messages", int64_key(c.log_flush_interval_messages, 1)},
+        {"log.flush.interval.ms", int64_key(flush_interval_ms, 0)},
+        {"log.flush.scheduler.interval.ms", int64_key(c.log_flush_scheduler_interval_ms, 0)},
+        {"log.flush.start.offset.checkpoint.interval.ms",
+         int64_key(c.log_flush_start_offset_checkpoint_interval_ms, 0)},
+        {"log.flush.offset.checkpoint.interval.ms", int64_key(c.log_flush_offset_checkpoint_interval_ms, 0)},
         {"log.cleanup.policy", [&](const std::string&, const std::string& v) { c.log_cleanup_policy = v; }},
         {"log.cleaner.enable", bool_key(c.log_cleaner_enable)},
         {"log.cleaner.threads", int32_key(c.log_cleaner_threads, 0)},
@@ -295,6 +305,13 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
     } else if (retention_hours != -2) {
         c.log_retention_ms = to_ms(retention_hours, 3600 * 1000);
     }
+    if (roll_ms != -2) {
+        c.log_roll_ms = roll_ms;
+    } else if (roll_hours != -2) {
+        c.log_roll_ms = to_ms(roll_hours, 3600 * 1000);
+    }
+    // Kafka: log.flush.interval.ms defaults to log.flush.scheduler.interval.ms.
+    c.log_flush_interval_ms = flush_interval_ms != -2 ? flush_interval_ms : c.log_flush_scheduler_interval_ms;
     if (c.zookeeper_connect.empty()) {
         return config_error{"zookeeper.connect is required"};
     }

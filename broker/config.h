@@ -43,6 +43,19 @@ struct config {
     int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
     int64_t log_retention_bytes = -1;
     int64_t log_retention_check_interval_ms = 300000;
+    // Roll by age (log.roll.ms over log.roll.hours, default 168 h) and by index size
+    // (log.index.size.max.bytes: offset index max/8 entries, time index max/12).
+    int64_t log_roll_ms = 7LL * 24 * 3600 * 1000;
+    int32_t log_index_size_max_bytes = 10485760;
+    // Flush policy (Kafka's names and defaults: off, the page cache and replication suffice).
+    // Long.MAX means "never"; log.flush.interval.ms unset falls back to the scheduler interval,
+    // as in Kafka.
+    int64_t log_flush_interval_messages = std::numeric_limits<int64_t>::max();
+    int64_t log_flush_interval_ms = std::numeric_limits<int64_t>::max();
+    int64_t log_flush_scheduler_interval_ms = std::numeric_limits<int64_t>::max();
+    // How often the log-start-offset and recovery-point checkpoints are written.
+    int64_t log_flush_start_offset_checkpoint_interval_ms = 60000;
+    int64_t log_flush_offset_checkpoint_interval_ms = 60000;
     std::string log_cleanup_policy = "delete";
     // Log cleaner (compaction of cleanup.policy=compact topics; Kafka's names and defaults). One
     // cleaner thread whatever log.cleaner.threads says.

@@ -181,7 +181,8 @@ read_outcome partition::read(int64_t offset, uint32_t max_bytes, reader_kind kin
 }
 
 std::optional<coordination::partition_state> partition::record_follower_fetch(int32_t follower, int64_t fetch_offset,
-                                                                              int64_t now_ms) {
+                                                                              int64_t now_ms,
+                                                                              int64_t follower_log_start_offset) {
     std::lock_guard lock(mutex_);
     if (log_ == nullptr || !leader_) {
         return std::nullopt;
@@ -203,6 +204,7 @@ std::optional<coordination::partition_state> partition::record_follower_fetch(in
     f.last_fetch_leader_log_end_offset = leo;
     f.last_fetch_ms = now_ms;
     f.log_end_offset = fetch_offset;
+    f.log_start_offset = follower_log_start_offset;
     maybe_advance_high_watermark_locked();
     if (!contains(isr_, follower) && !isr_write_in_flight_ && fetch_offset >= high_watermark_ &&
         fetch_offset >= leader_epoch_start_offset_) {
@@ -287,7 +289,8 @@ error_code partition::append_as_follower(std::span<const uint8_t> batches, int64
     }
     high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_->log_end_offset()));
     if (leader_log_start_offset > log_->log_start_offset()) {
-        if (auto r = log_->delete_segments_below(std::min(leader_log_start_offset, high_watermark_)); !r) {
+        // Also inside a segment (the leader's DeleteRecords), as Kafka's maybeIncrementLogStartOffset.
+        if (auto r = log_->increment_log_start_offset(std::min(leader_log_start_offset, high_watermark_)); !r) {
             return to_kafka_error(r.error());
         }
     }
@@ -305,6 +308,59 @@ size_t partition::delete_expired_segments(int64_t now_ms, int64_t retention_ms, 
     }
     auto r = log_->delete_old_segments(now_ms, high_watermark_);
     return r ? r.value() : 0;
+}
+
+int64_t partition::low_watermark() const {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr || !leader_) return -1;
+    int64_t low = log_->log_start_offset();
+    for (int32_t r : isr_) {
+        if (r == local_id_) continue;
+        auto it = followers_.find(r);
+        low = std::min(low, it == followers_.end() ? int64_t{-1} : it->second.log_start_offset);
+    }
+    return low;
+}
+
+bool partition::flush_if_due(int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) return false;
+    auto r = log_->flush_if_due(now_ms);
+    if (!r) {
+        spdlog::error("{}-{}: flush failed: {}", topic_, index_, r.error().message());
+        return false;
+    }
+    return r.value();
+}
+
+void partition::flush_closed_segments() {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) return;
+    if (auto r = log_->flush_closed_segments(); !r) {
+        spdlog::error("{}-{}: flush of closed segments failed: {}", topic_, index_, r.error().message());
+    }
+}
+
+error_code partition::delete_records(int64_t offset, int64_t& low_watermark_out) {
+    std::lock_guard lock(mutex_);
+    if (auto e = serving_error_locked(-1); e != error_code::none) {
+        return e;
+    }
+    const int64_t target = offset == -1 ? high_watermark_ : offset;
+    if (target < 0 || target > high_watermark_) {
+        return error_code::offset_out_of_range;
+    }
+    auto moved = log_->increment_log_start_offset(target);
+    if (!moved) {
+        return to_kafka_error(moved.error());
+    }
+    if (moved.value()) {
+        // Parked follower fetches answer now with the new log start, so the wait for the low
+        // watermark is not a whole replica.fetch.wait.max.ms longer.
+        wake_locked(append_waiters_);
+    }
+    low_watermark_out = log_->log_start_offset();
+    return error_code::none;
 }
 
 void partition::reconfigure(const storage::log_config& cfg) {
@@ -335,6 +391,24 @@ size_t partition::delete_segments_below(int64_t offset) {
     if (log_ == nullptr) return 0;
     auto r = log_->delete_segments_below(std::min(offset, high_watermark_));
     return r ? r.value() : 0;
+}
+
+error_code partition::restart_as_follower_at(int64_t offset, int32_t leader_epoch) {
+    std::lock_guard lock(mutex_);
+    if (log_ == nullptr) {
+        return error_code::unknown_topic_or_partition;
+    }
+    if (leader_ || leader_epoch != leader_epoch_) {
+        return error_code::fenced_leader_epoch;
+    }
+    if (offset <= log_->log_end_offset()) {
+        return error_code::none;  // our log continues the leader's: nothing to drop
+    }
+    if (auto r = log_->truncate_fully_and_start_at(offset); !r) {
+        return to_kafka_error(r.error());
+    }
+    high_watermark_ = offset;
+    return error_code::none;
 }
 
 error_code partition::truncate_as_follower(int64_t offset, int32_t leader_epoch) {

@@ -125,8 +125,14 @@ public:
     /// offset and caught-up time (Kafka's Replica.updateFetchState), may advance the high
     /// watermark, and proposes adding the follower to the ISR when it has caught up to the high
     /// watermark and to the start of the current leader epoch.
+    /// `follower_log_start_offset` (Fetch v5+, -1 unknown) feeds low_watermark().
     std::optional<coordination::partition_state> record_follower_fetch(int32_t follower, int64_t fetch_offset,
-                                                                       int64_t now_ms);
+                                                                       int64_t now_ms,
+                                                                       int64_t follower_log_start_offset = -1);
+    /// Leader: the lowest log start over this replica and the ISR followers (Kafka's low
+    /// watermark, what DeleteRecords waits for); a follower that has not reported one counts as
+    /// -1. Not the leader: -1.
+    int64_t low_watermark() const;
     /// Proposes removing ISR followers that have not caught up within `lag_max_ms`.
     std::optional<coordination::partition_state> maybe_shrink_isr(int64_t now_ms, int64_t lag_max_ms);
     /// The proposed state's write finished: on success (new zk version) the ISR becomes the
@@ -147,6 +153,9 @@ public:
     /// maybeIncrementLogStartOffset); -1 = unknown.
     protocol::error_code append_as_follower(std::span<const uint8_t> batches, int64_t leader_high_watermark,
                                             int64_t leader_log_start_offset, int32_t leader_epoch, int64_t now_ms);
+    /// Empties the log and restarts it at `offset` (the leader's log start, above our end) while a
+    /// follower at `leader_epoch`; the high watermark becomes `offset`.
+    protocol::error_code restart_as_follower_at(int64_t offset, int32_t leader_epoch);
     /// Cuts the log at `offset` (divergent tail) while a follower at `leader_epoch`.
     protocol::error_code truncate_as_follower(int64_t offset, int32_t leader_epoch);
     /// Our latest leader epoch, -1 if none (OffsetForLeaderEpoch request of a rejoining follower).
@@ -180,6 +189,17 @@ public:
     /// Swaps one cleaned group into the log (storage::log::replace_segments), serialised with
     /// appends; errc::log_closed once detached.
     std::error_code replace_cleaned(const storage::cleaned_group& g, int64_t now_ms);
+    /// flush.ms policy: fsyncs the log if its last flush is at least flush.ms old; whether it did.
+    bool flush_if_due(int64_t now_ms);
+    /// Flush-on-roll, late: fsyncs the closed segments not yet flushed (storage::log::
+    /// flush_closed_segments), moving the recovery point to the active segment's base.
+    void flush_closed_segments();
+
+    /// DeleteRecords on the leader: moves the log start up to `offset` (-1: the high watermark),
+    /// possibly inside a segment. NOT_LEADER_OR_FOLLOWER when not the leader,
+    /// OFFSET_OUT_OF_RANGE above the high watermark (or below 0 other than -1). `low_watermark_out`
+    /// is the log start afterwards (unchanged when offset is below it, as in Kafka).
+    protocol::error_code delete_records(int64_t offset, int64_t& low_watermark_out);
 
     /// Drops the state of idempotent producers idle past producer.id.expiration.ms; how many.
     size_t expire_producers(int64_t now_ms);
@@ -197,6 +217,7 @@ private:
         int64_t last_caught_up_ms = 0;
         int64_t last_fetch_leader_log_end_offset = -1;
         int64_t last_fetch_ms = 0;
+        int64_t log_start_offset = -1;  // as its last fetch reported it
     };
 
     /// Why this replica cannot serve clients now (deleted, or not the leader), or none.

@@ -300,6 +300,13 @@ bool replica_fetcher_manager::fetcher::fetch(protocol::client::connection& conn,
                 ec = e.part->append_as_follower(bytes, p.high_watermark, p.log_start_offset, e.epoch, now);
                 if (ec == error_code::none) continue;
             }
+            if (ec == error_code::offset_out_of_range && p.log_start_offset > e.part->log_end_offset()) {
+                // We were away while the leader's log start passed our end (DeleteRecords,
+                // retention): nothing we hold continues its log. Kafka's truncateFullyAndStartAt.
+                spdlog::info("replica fetcher: {}-{}: our end {} is below leader {}'s log start {}; restarting there",
+                             k.first, k.second, e.part->log_end_offset(), leader_.id, p.log_start_offset);
+                if (e.part->restart_as_follower_at(p.log_start_offset, e.epoch) == error_code::none) continue;
+            }
             delay(k, e, ec);
             if (ec == error_code::offset_out_of_range || ec == error_code::corrupt_message) {
                 // Our end is not where the leader's log can continue from: re-sync by epoch.

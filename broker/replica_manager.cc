@@ -38,11 +38,33 @@ void replica_manager::start(asio::any_io_executor ex, isr_writer writer) {
                                                          cfg_.log_cleaner_backoff_ms);
         cleaner_->start();
     }
+    flush_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    start_offset_checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
+    recovery_point_checkpoint_timer_ = std::make_unique<asio::steady_timer>(*strand_);
     asio::post(*strand_, [this] {
         schedule_shrink();
         schedule_checkpoint();
         schedule_producer_expiry();
         schedule_retention();
+        schedule_flush();
+        schedule_every(*start_offset_checkpoint_timer_, cfg_.log_flush_start_offset_checkpoint_interval_ms, [this] {
+            if (auto r = logs_.checkpoint_log_start_offsets(); !r) {
+                spdlog::error("cannot write the log-start-offset checkpoint: {}", r.error().message());
+            }
+        });
+        schedule_every(*recovery_point_checkpoint_timer_, cfg_.log_flush_offset_checkpoint_interval_ms, [this] {
+            // Kafka fsyncs each segment shortly after it rolls; doing it here bounds what an
+            // unclean restart re-validates to about the active segments (and this interval).
+            std::vector<std::shared_ptr<partition>> parts;
+            {
+                std::shared_lock lock(mutex_);
+                for (const auto& [k, p] : partitions_) parts.push_back(p);
+            }
+            for (auto& p : parts) p->flush_closed_segments();
+            if (auto r = logs_.checkpoint_recovery_points(); !r) {
+                spdlog::error("cannot write the recovery-point checkpoint: {}", r.error().message());
+            }
+        });
     });
 }
 
@@ -62,6 +84,9 @@ void replica_manager::stop() {
             checkpoint_timer_->cancel();
             expiry_timer_->cancel();
             retention_timer_->cancel();
+            flush_timer_->cancel();
+            start_offset_checkpoint_timer_->cancel();
+            recovery_point_checkpoint_timer_->cancel();
             cancelled.set_value();
         });
         cancelled.get_future().wait();
@@ -89,6 +114,33 @@ void replica_manager::schedule_checkpoint() {
         checkpoint_high_watermarks();
         schedule_checkpoint();
     });
+}
+
+void replica_manager::schedule_every(asio::steady_timer& timer, int64_t interval_ms, std::function<void()> task) {
+    // Kafka's Long.MAX defaults mean "never"; steady_timer durations that long would overflow.
+    constexpr int64_t never_ms = 100LL * 365 * 24 * 3600 * 1000;
+    if (stopping_ || interval_ms >= never_ms) return;
+    timer.expires_after(std::chrono::milliseconds(std::max<int64_t>(interval_ms, 1)));
+    timer.async_wait([this, &timer, interval_ms, task = std::move(task)](const boost::system::error_code& ec) mutable {
+        if (ec || stopping_) return;
+        task();
+        schedule_every(timer, interval_ms, std::move(task));
+    });
+}
+
+void replica_manager::schedule_flush() {
+    schedule_every(*flush_timer_, cfg_.log_flush_scheduler_interval_ms, [this] { flush_due_logs(wall_clock_ms()); });
+}
+
+size_t replica_manager::flush_due_logs(int64_t now_ms) {
+    std::vector<std::shared_ptr<partition>> parts;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [k, p] : partitions_) parts.push_back(p);
+    }
+    size_t flushed = 0;
+    for (auto& p : parts) flushed += p->flush_if_due(now_ms) ? 1 : 0;
+    return flushed;
 }
 
 void replica_manager::schedule_producer_expiry() {
@@ -156,6 +208,10 @@ storage::log_config replica_manager::log_config_for(const std::string& topic) co
     c.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     c.retention_ms = cfg_.log_retention_ms;
     c.retention_bytes = cfg_.log_retention_bytes;
+    c.segment_ms = cfg_.log_roll_ms;
+    c.max_index_bytes = static_cast<uint32_t>(cfg_.log_index_size_max_bytes);
+    c.flush_messages = cfg_.log_flush_interval_messages;
+    c.flush_ms = cfg_.log_flush_interval_ms;
     std::shared_lock lock(mutex_);
     if (auto it = topic_log_.find(topic); it != topic_log_.end()) {
         const topic_log_config& t = it->second;
@@ -163,6 +219,11 @@ storage::log_config replica_manager::log_config_for(const std::string& topic) co
         if (t.max_message_bytes) c.max_batch_bytes = *t.max_message_bytes;
         if (t.retention_ms) c.retention_ms = *t.retention_ms;
         if (t.retention_bytes) c.retention_bytes = *t.retention_bytes;
+        if (t.segment_ms) c.segment_ms = *t.segment_ms;
+        if (t.segment_index_bytes) c.max_index_bytes = *t.segment_index_bytes;
+        if (t.index_interval_bytes) c.index_interval_bytes = *t.index_interval_bytes;
+        if (t.flush_messages) c.flush_messages = *t.flush_messages;
+        if (t.flush_ms) c.flush_ms = *t.flush_ms;
     }
     const std::string& policy = [&]() -> const std::string& {
         auto it = topic_log_.find(topic);
@@ -262,7 +323,8 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
     auto part = get(topic, index);
     if (!part) {
         const storage::log_config log_cfg = log_config_for(topic);
-        auto log = logs_.get_or_create(topic, index, log_cfg);
+        // Dated now: segment.ms counts from the first segment's creation.
+        auto log = logs_.get_or_create(topic, index, log_cfg, wall_clock_ms());
         if (!log) {
             spdlog::error("cannot open log for {}-{}: {}", topic, index, log.error().message());
             return protocol::error_code::kafka_storage_error;
@@ -308,8 +370,17 @@ protocol::error_code replica_manager::become_leader_or_follower(const std::strin
     return protocol::error_code::none;
 }
 
-void replica_manager::follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset) {
-    if (auto proposed = part->record_follower_fetch(follower, fetch_offset, wall_clock_ms())) {
+bool replica_manager::deletion_allowed(const std::string& topic) const {
+    std::shared_lock lock(mutex_);
+    auto it = topic_log_.find(topic);
+    const std::string& policy =
+        it != topic_log_.end() && it->second.cleanup_policy ? *it->second.cleanup_policy : cfg_.log_cleanup_policy;
+    return policy.find("delete") != std::string::npos;
+}
+
+void replica_manager::follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset,
+                                       int64_t follower_log_start_offset) {
+    if (auto proposed = part->record_follower_fetch(follower, fetch_offset, wall_clock_ms(), follower_log_start_offset)) {
         write_isr(part, std::move(*proposed));
     }
 }

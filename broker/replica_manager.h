@@ -102,9 +102,14 @@ public:
     /// The cleaner thread (null when log.cleaner.enable=false or log.cleaner.threads=0).
     log_cleaner_service* cleaner() { return cleaner_.get(); }
 
-    /// A follower's Fetch reached a partition we lead: tracks its position; a resulting ISR
-    /// expansion is written to ZooKeeper.
-    void follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset);
+    /// A follower's Fetch reached a partition we lead: tracks its position (and, Fetch v5+, its
+    /// log start, for DeleteRecords' low watermark); a resulting ISR expansion is written to
+    /// ZooKeeper.
+    void follower_fetched(const std::shared_ptr<partition>& part, int32_t follower, int64_t fetch_offset,
+                          int64_t follower_log_start_offset = -1);
+    /// True when the topic's cleanup.policy (or the broker's log.cleanup.policy) includes
+    /// "delete": only then may DeleteRecords move its log start (Kafka: POLICY_VIOLATION).
+    bool deletion_allowed(const std::string& topic) const;
 
     /// StopReplica: the replica leaves this broker; with `delete_log` its directory is deleted.
     /// Unknown partitions are fine (deletion is idempotent: the controller may resend).
@@ -114,6 +119,9 @@ public:
     void shrink_lagging_isrs(int64_t now_ms);
     /// Writes every partition's high watermark to its log dir's replication-offset-checkpoint.
     void checkpoint_high_watermarks();
+    /// One round of the log.flush.scheduler.interval.ms task: every log whose flush.ms has
+    /// passed since its last flush is fsynced (log::flush_if_due). Returns how many were.
+    size_t flush_due_logs(int64_t now_ms);
 
     /// Partitions on disk that no LeaderAndIsr has claimed (reported after start-up, never deleted).
     std::vector<std::pair<std::string, int32_t>> unclaimed_logs() const;
@@ -129,6 +137,10 @@ private:
     void schedule_checkpoint();
     void schedule_producer_expiry();
     void schedule_retention();
+    void schedule_flush();
+    /// Runs `task` every `interval_ms` on the strand until stop(); an interval of years or
+    /// more (Kafka's Long.MAX "never") schedules nothing.
+    void schedule_every(boost::asio::steady_timer& timer, int64_t interval_ms, std::function<void()> task);
     int32_t min_insync_replicas_for(const std::string& topic) const;
 
     storage::log_manager& logs_;
@@ -143,6 +155,9 @@ private:
     std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
     std::unique_ptr<boost::asio::steady_timer> expiry_timer_;  // producer.id.expiration.check.interval.ms
     std::unique_ptr<boost::asio::steady_timer> retention_timer_;  // log.retention.check.interval.ms
+    std::unique_ptr<boost::asio::steady_timer> flush_timer_;      // log.flush.scheduler.interval.ms
+    std::unique_ptr<boost::asio::steady_timer> start_offset_checkpoint_timer_;
+    std::unique_ptr<boost::asio::steady_timer> recovery_point_checkpoint_timer_;
 
     mutable std::shared_mutex mutex_;  // guards partitions_, topic_min_isr_, topic_log_
     std::map<key, std::shared_ptr<partition>> partitions_;

@@ -50,6 +50,14 @@ const std::vector<definition>& definitions() {
         {"delete.retention.ms", kind::integer, 0, int64_max, {}, {}, {"log.cleaner.delete.retention.ms"},
          "log.cleaner.delete.retention.ms", "86400000",
          [](const config& c) { return std::to_string(c.log_cleaner_delete_retention_ms); }},
+        {"flush.messages", kind::integer, 1, std::numeric_limits<int64_t>::max(), {}, {},
+         {"log.flush.interval.messages"}, "log.flush.interval.messages", "9223372036854775807",
+         [](const config& c) { return std::to_string(c.log_flush_interval_messages); }},
+        {"flush.ms", kind::integer, 0, std::numeric_limits<int64_t>::max(), {}, {}, {"log.flush.interval.ms"},
+         "log.flush.interval.ms", "9223372036854775807",
+         [](const config& c) { return std::to_string(c.log_flush_interval_ms); }},
+        {"index.interval.bytes", kind::integer, 0, int32_max, {}, {}, {"log.index.interval.bytes"},
+         "log.index.interval.bytes", "4096", [](const config& c) { return std::to_string(c.log_index_interval_bytes); }},
         {"max.message.bytes", kind::integer, 0, int32_max, {}, {}, {"message.max.bytes"}, "message.max.bytes",
          "1048588", [](const config& c) { return std::to_string(c.message_max_bytes); }},
         {"message.timestamp.type", kind::choice, 0, 0, {"CreateTime"},
@@ -72,6 +80,11 @@ const std::vector<definition>& definitions() {
         // Kafka's floor is 14 bytes; below 1 KiB every batch would be a segment of its own.
         {"segment.bytes", kind::integer, 1024, int32_max, {}, {}, {"log.segment.bytes"}, "log.segment.bytes",
          "1073741824", [](const config& c) { return std::to_string(c.log_segment_bytes); }},
+        {"segment.index.bytes", kind::integer, 4, int32_max, {}, {}, {"log.index.size.max.bytes"},
+         "log.index.size.max.bytes", "10485760",
+         [](const config& c) { return std::to_string(c.log_index_size_max_bytes); }},
+        {"segment.ms", kind::integer, 1, std::numeric_limits<int64_t>::max(), {}, {}, {"log.roll.ms", "log.roll.hours"},
+         "log.roll.hours", "168", [](const config& c) { return std::to_string(c.log_roll_ms); }},
         {"unclean.leader.election.enable", kind::boolean, 0, 0, {}, {}, {"unclean.leader.election.enable"},
          "unclean.leader.election.enable", "false",
          [](const config& c) { return std::string(c.unclean_leader_election_enable ? "true" : "false"); }},
@@ -82,19 +95,14 @@ const std::vector<definition>& definitions() {
 /// Kafka topic configs Brook does not implement (yet): rejected by name, not as unknown.
 constexpr std::string_view kafka_only[] = {
     "file.delete.delay.ms",
-    "flush.messages",
-    "flush.ms",
     "follower.replication.throttled.replicas",
-    "index.interval.bytes",
     "leader.replication.throttled.replicas",
     "max.compaction.lag.ms",
     "message.downconversion.enable",
     "message.format.version",
     "message.timestamp.difference.max.ms",
     "preallocate",
-    "segment.index.bytes",
     "segment.jitter.ms",
-    "segment.ms",
 };
 
 const definition* find(std::string_view name) {
@@ -235,6 +243,16 @@ topic_overrides parse_topic_overrides(const std::string& topic, const std::map<s
             std::string policy;
             for (auto item : split_list(value)) policy += (policy.empty() ? "" : ",") + std::string(item);
             out.log.cleanup_policy = policy;
+        } else if (name == "segment.ms") {
+            out.log.segment_ms = number();
+        } else if (name == "segment.index.bytes") {
+            out.log.segment_index_bytes = static_cast<uint32_t>(number());
+        } else if (name == "index.interval.bytes") {
+            out.log.index_interval_bytes = static_cast<uint32_t>(number());
+        } else if (name == "flush.messages") {
+            out.log.flush_messages = number();
+        } else if (name == "flush.ms") {
+            out.log.flush_ms = number();
         } else if (name == "max.message.bytes") {
             out.log.max_message_bytes = static_cast<uint32_t>(number());
         } else if (name == "min.insync.replicas") {

@@ -38,6 +38,11 @@ struct topic_log_config {
     std::optional<int64_t> delete_retention_ms;
     std::optional<double> min_cleanable_dirty_ratio;
     std::optional<int64_t> min_compaction_lag_ms;
+    std::optional<int64_t> segment_ms;
+    std::optional<uint32_t> segment_index_bytes;
+    std::optional<uint32_t> index_interval_bytes;
+    std::optional<int64_t> flush_messages;
+    std::optional<int64_t> flush_ms;
     bool operator==(const topic_log_config&) const = default;
 };
 

@@ -47,7 +47,9 @@ struct api_info {
 /// Configs (brook-configs, kafka-configs, AdminClient): DescribeConfigs 0-2 (librdkafka and
 /// kafka-python send 0-1), AlterConfigs 0-1, IncrementalAlterConfigs 0-1 (v1 flexible; Kafka 2.3+
 /// tools and librdkafka 2.2+ use it for --add-config / --delete-config).
-inline constexpr std::array<api_info, 28> api_table = {{
+/// DeleteRecords (21) 0-1 (kafka-delete-records, AdminClient.deleteRecords; v2 is flexible). Not a
+/// kafka-python probe key.
+inline constexpr std::array<api_info, 29> api_table = {{
     {0, "Produce", 0, 7, 9},
     {1, "Fetch", 4, 11, 12},
     {2, "ListOffsets", 0, 3, 6},
@@ -68,6 +70,7 @@ inline constexpr std::array<api_info, 28> api_table = {{
     {18, "ApiVersions", 0, 2, 3},
     {19, "CreateTopics", 0, 4, 5},
     {20, "DeleteTopics", 0, 3, 4},
+    {21, "DeleteRecords", 0, 1, 2},
     {22, "InitProducerId", 0, 1, 2},
     {23, "OffsetForLeaderEpoch", 0, 3, 4},
     {32, "DescribeConfigs", 0, 2, 4},

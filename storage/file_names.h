@@ -18,6 +18,12 @@ inline constexpr std::string_view leader_epoch_checkpoint_file = "leader-epoch-c
 inline constexpr std::string_view replication_offset_checkpoint_file =
     "replication-offset-checkpoint";
 
+/// Per log dir: log start offset of every partition in it (Kafka's name and format).
+inline constexpr std::string_view log_start_offset_checkpoint_file = "log-start-offset-checkpoint";
+/// Per log dir: recovery point (one past the last fsynced offset) of every partition in it.
+inline constexpr std::string_view recovery_point_checkpoint_file =
+    "recovery-point-offset-checkpoint";
+
 /// "00000000000000000042": base offsets are zero-padded to 20 digits so names sort by offset.
 std::string offset_file_stem(int64_t base_offset);
 std::filesystem::path segment_file(const std::filesystem::path& dir, int64_t base_offset,

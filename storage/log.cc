@@ -82,7 +82,7 @@ void log::set_config(const log_config& cfg) {
 }
 
 result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_state state,
-                                       int64_t now_ms) {
+                                       int64_t now_ms, log_checkpoints checkpoints) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return errc::io_error;
@@ -114,13 +114,48 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
         BROOK_STORAGE_TRY(auto s, segment::create(dir, 0, l->config_, now_ms));
         l->segments_.emplace(0, std::move(s));
     }
+    // Without a recovery point nothing is known to be on disk: validate every segment.
+    const int64_t recovery_point =
+        checkpoints.recovery_point >= 0 ? checkpoints.recovery_point : INT64_MIN;
     for (auto it = bases.begin(); it != bases.end(); ++it) {
-        const bool is_active = std::next(it) == bases.end();
-        const bool full_scan = is_active && state == shutdown_state::unclean;
+        auto next = std::next(it);
+        bool is_active = next == bases.end();
+        // [*it, *next) holds offsets at or after the recovery point: maybe never fsynced.
+        const bool full_scan = state == shutdown_state::unclean &&
+                               (is_active || *next > recovery_point);
+        uint64_t size_before = 0;
+        if (full_scan) {
+            size_before = fs::file_size(segment_file(dir, *it, log_suffix), ec);
+            if (ec) return errc::io_error;
+            ++l->recovered_segments_;
+        }
         BROOK_STORAGE_TRY(auto s, segment::open(dir, *it, l->config_, full_scan, now_ms));
+        if (full_scan && !is_active && s->size_bytes() < size_before) {
+            // Cut at the first bad batch: what follows it in later segments cannot be trusted
+            // to continue the log, so they go (Kafka deletes them too).
+            for (auto later = next; later != bases.end(); ++later) {
+                for (auto suffix : {log_suffix, index_suffix, time_index_suffix}) {
+                    fs::remove(segment_file(dir, *later, suffix), ec);
+                    if (ec) return errc::io_error;
+                }
+            }
+            bases.erase(next, bases.end());
+            is_active = true;
+        }
         if (!is_active) BROOK_STORAGE_TRYV(s->seal());
         l->segments_.emplace(*it, std::move(s));
+        if (is_active) break;
     }
+    const int64_t first_base = l->segments_.begin()->first;
+    l->log_start_offset_ = std::clamp(checkpoints.log_start_offset, first_base,
+                                      std::max(first_base, l->log_end_offset()));
+    // Clean: everything was flushed at shutdown. Unclean: what was re-validated was read from
+    // the page cache and is not known to be on disk; it stays above the recovery point until
+    // the next flush, so a second crash re-validates it again.
+    l->recovery_point_ = state == shutdown_state::clean
+                             ? l->log_end_offset()
+                             : std::clamp<int64_t>(checkpoints.recovery_point, 0, l->log_end_offset());
+    l->last_flush_ms_ = now_ms;
     // Recovery may have cut the tail (and with it the data of the last epochs), and retention
     // may have deleted segments after the cache was last written.
     BROOK_STORAGE_TRY(l->epochs_, leader_epoch_cache::load(l->epochs_.file()));
@@ -166,7 +201,7 @@ segment& log::active() const {
     return *segments_.rbegin()->second;
 }
 
-int64_t log::log_start_offset() const { return segments_.begin()->second->base_offset(); }
+int64_t log::log_start_offset() const { return log_start_offset_.load(std::memory_order_relaxed); }
 int64_t log::log_end_offset() const { return active().next_offset(); }
 
 int64_t log::size_bytes() const {
@@ -193,10 +228,15 @@ result<void> log::roll(int64_t now_ms) {
 
 result<segment*> log::segment_for_append(uint64_t size, int64_t last_offset, int64_t now_ms) {
     segment* seg = &active();
+    // Kafka's "index full": offset index entries are 8 bytes, time index entries 12.
+    const size_t max_offset_entries = std::max<size_t>(config_.max_index_bytes / 8, 1);
+    const size_t max_time_entries = std::max<size_t>(config_.max_index_bytes / 12, 1);
     if (!seg->empty() &&
         (seg->size_bytes() + size > config_.segment_bytes ||
          last_offset - seg->base_offset() > INT32_MAX ||
-         (config_.segment_ms > 0 && now_ms - seg->created_ms() >= config_.segment_ms))) {
+         (config_.segment_ms > 0 && now_ms - seg->created_ms() >= config_.segment_ms) ||
+         seg->index().size() >= max_offset_entries ||
+         seg->timeindex().size() >= max_time_entries)) {
         BROOK_STORAGE_TRYV(roll(now_ms));
         seg = &active();
     }
@@ -264,6 +304,7 @@ result<append_result> log::append(std::span<uint8_t> batches, int32_t leader_epo
     }
     BROOK_STORAGE_TRYV(write_batches(*seg, batches));
     for (const auto& h : producer_scratch_) producers_.update(h);
+    BROOK_STORAGE_TRYV(note_appended(res.record_count));
     return res;
 }
 
@@ -314,6 +355,7 @@ result<append_result> log::append_as_follower(std::span<const uint8_t> batches, 
     for (const auto& e : new_epochs) BROOK_STORAGE_TRYV(epochs_.assign(e.epoch, e.start_offset));
     BROOK_STORAGE_TRYV(write_batches(*seg, batches.subspan(keep_from, res.size_bytes)));
     for (const auto& h : producer_scratch_) producers_.update(h);
+    BROOK_STORAGE_TRYV(note_appended(res.record_count));
     return res;
 }
 
@@ -416,6 +458,9 @@ result<void> log::truncate_to(int64_t offset) {
         BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(INT64_MIN, offset));
     }
     BROOK_STORAGE_TRYV(truncate_segments(offset));
+    // The cut is at a batch start, which may lie below a log start inside that batch.
+    log_start_offset_ = std::min(log_start_offset(), log_end_offset());
+    recovery_point_ = std::min(recovery_point(), log_end_offset());
     BROOK_STORAGE_TRYV(epochs_.truncate_from_end(log_end_offset()));
     if (restart) return success();
     return load_producer_state();
@@ -429,6 +474,7 @@ result<void> log::truncate_segments(int64_t offset) {
             segments_.erase(segments_.begin());
         }
         BROOK_STORAGE_TRY(auto s, segment::create(dir_, std::max<int64_t>(offset, 0), config_, 0));
+        log_start_offset_ = s->base_offset();
         segments_.emplace(s->base_offset(), std::move(s));
         return success();
     }
@@ -446,12 +492,14 @@ result<size_t> log::delete_old_segments(int64_t now_ms, int64_t upper_bound) {
     int64_t total = size_bytes();
     while (segments_.size() > 1 && std::next(segments_.begin())->first <= upper_bound) {
         segment& oldest = *segments_.begin()->second;
+        // Entirely below a log start moved inside the log (DeleteRecords before a restart).
+        const bool by_start = std::next(segments_.begin())->first <= log_start_offset();
         const bool by_time =
             config_.retention_ms >= 0 && oldest.max_timestamp() < now_ms - config_.retention_ms;
         const bool by_size =
             config_.retention_bytes >= 0 &&
             total - static_cast<int64_t>(oldest.size_bytes()) >= config_.retention_bytes;
-        if (!by_time && !by_size) break;
+        if (!by_start && !by_time && !by_size) break;
         total -= static_cast<int64_t>(oldest.size_bytes());
         BROOK_STORAGE_TRYV(oldest.remove_files());
         segments_.erase(segments_.begin());
@@ -473,7 +521,39 @@ result<size_t> log::delete_segments_below(int64_t offset) {
     return deleted;
 }
 
+result<bool> log::increment_log_start_offset(int64_t offset) {
+    if (closed_) return errc::log_closed;
+    if (offset > log_end_offset()) return errc::offset_out_of_range;
+    if (offset <= log_start_offset()) return false;
+    log_start_offset_ = offset;
+    while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
+        BROOK_STORAGE_TRYV(segments_.begin()->second->remove_files());
+        segments_.erase(segments_.begin());
+    }
+    BROOK_STORAGE_TRYV(prefix_deleted());
+    return true;
+}
+
+result<void> log::truncate_fully_and_start_at(int64_t offset) {
+    if (closed_) return errc::log_closed;
+    if (offset < 0) return errc::invalid_argument;
+    producers_.clear();
+    BROOK_STORAGE_TRYV(producers_.delete_all_snapshots());
+    while (!segments_.empty()) {
+        BROOK_STORAGE_TRYV(segments_.begin()->second->remove_files());
+        segments_.erase(segments_.begin());
+    }
+    BROOK_STORAGE_TRY(auto s, segment::create(dir_, offset, config_, 0));
+    segments_.emplace(offset, std::move(s));
+    log_start_offset_ = offset;
+    recovery_point_ = offset;
+    // Every epoch entry starts at or above 0: all go.
+    return epochs_.truncate_from_end(0);
+}
+
 result<void> log::prefix_deleted() {
+    // Retention moves the start to the first remaining segment; a start already inside it stays.
+    log_start_offset_ = std::max(log_start_offset(), segments_.begin()->first);
     BROOK_STORAGE_TRYV(epochs_.truncate_from_start(log_start_offset()));
     BROOK_STORAGE_TRYV(producers_.delete_snapshots_outside(log_start_offset(), INT64_MAX));
     // The in-memory state still covers the deleted batches; without a snapshot at or above
@@ -542,7 +622,38 @@ result<void> log::replace_segments(const cleaned_group& g, int64_t now_ms,
 
 result<void> log::flush() {
     if (closed_) return errc::log_closed;
+    const int64_t end = log_end_offset();
     for (auto& [base, s] : segments_) BROOK_STORAGE_TRYV(s->flush());
+    recovery_point_ = end;
+    unflushed_messages_ = 0;
+    return success();
+}
+
+result<bool> log::flush_closed_segments() {
+    if (closed_) return errc::log_closed;
+    const int64_t active_base = active().base_offset();
+    if (recovery_point() >= active_base) return false;
+    for (auto& [base, s] : segments_) {
+        if (base == active_base) break;
+        BROOK_STORAGE_TRYV(s->flush());
+    }
+    recovery_point_ = active_base;
+    return true;
+}
+
+result<bool> log::flush_if_due(int64_t now_ms) {
+    if (closed_) return errc::log_closed;
+    if (config_.flush_ms == INT64_MAX || now_ms - last_flush_ms_ < config_.flush_ms) return false;
+    last_flush_ms_ = now_ms;
+    if (recovery_point() >= log_end_offset()) return false;
+    BROOK_STORAGE_TRYV(flush());
+    return true;
+}
+
+result<void> log::note_appended(int64_t messages) {
+    // Per append call, not per record: flush.messages is a count, not a per-record fsync.
+    unflushed_messages_ += messages;
+    if (unflushed_messages_ >= config_.flush_messages) return flush();
     return success();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -61,10 +62,21 @@ struct read_result {
 result<std::vector<uint8_t>> read_slices(const read_result& r);
 
 enum class shutdown_state {
-    /// The process may have crashed: the active segment is re-read and validated batch by batch.
+    /// The process may have crashed: every segment holding offsets at or after the recovery
+    /// point is re-read and validated batch by batch.
     unclean,
     /// The log dir's clean-shutdown marker was present: trust files, only check index sanity.
     clean,
+};
+
+/// What the log dir's checkpoint files (log_manager) held for this log at open; -1: none.
+struct log_checkpoints {
+    /// log-start-offset-checkpoint: the log start may sit inside the first segment
+    /// (DeleteRecords); it is clamped to [first segment's base, log end].
+    int64_t log_start_offset = -1;
+    /// recovery-point-offset-checkpoint: everything below it was fsynced. Unclean open
+    /// re-validates the segments holding offsets >= it (none known: all of them).
+    int64_t recovery_point = -1;
 };
 
 /// The log of one partition replica: segments "<base>.log" with their indexes under
@@ -88,9 +100,16 @@ public:
     /// deleted, the newest valid one left is loaded (corrupt ones are deleted and the next older
     /// one tried) and batch headers from its offset to the log end are replayed; without one,
     /// from the log start.
+    /// Recovery with shutdown_state::unclean (Kafka's recoverLog): every segment holding
+    /// offsets at or after checkpoints.recovery_point is re-validated batch by batch (CRC,
+    /// sizes, offsets increasing); at the first invalid or torn batch that segment is truncated
+    /// and every later segment deleted, so corrupt data is never served. With
+    /// shutdown_state::clean nothing is re-validated and the recovery point is the log end;
+    /// after an unclean open it is the checkpointed one (none: 0), capped at the log end, until
+    /// the next flush().
     static result<std::unique_ptr<log>> open(std::filesystem::path dir, log_config cfg,
                                              shutdown_state state = shutdown_state::unclean,
-                                             int64_t now_ms = 0);
+                                             int64_t now_ms = 0, log_checkpoints checkpoints = {});
     ~log();
     log(const log&) = delete;
     log& operator=(const log&) = delete;
@@ -175,13 +194,34 @@ public:
     /// start. Same bookkeeping as delete_old_segments. Returns how many were deleted.
     result<size_t> delete_segments_below(int64_t offset);
 
+    /// Kafka's maybeIncrementLogStartOffset (DeleteRecords, a follower following its leader):
+    /// moves the log start up to offset, which may lie inside a segment; reads below it are then
+    /// errc::offset_out_of_range and ListOffsets earliest answers it. Segments entirely below the
+    /// new start are deleted at once (Kafka leaves that to its retention pass; the outcome is the
+    /// same), the leader epoch cache's start and producer snapshots follow as for retention.
+    /// offset <= log_start_offset() changes nothing (returns false); offset > log_end_offset()
+    /// is errc::offset_out_of_range (callers cap it, e.g. at the high watermark).
+    result<bool> increment_log_start_offset(int64_t offset);
+
+    /// Kafka's truncateFullyAndStartAt: a follower whose log ends below the leader's log start
+    /// (it was away while the leader deleted records) drops everything and restarts empty at
+    /// offset: log start, log end and recovery point become offset, the leader epoch cache and
+    /// producer state are emptied (the copied batches bring both back).
+    result<void> truncate_fully_and_start_at(int64_t offset);
+
     /// Drops producers idle for config().producer_id_expiration_ms (by their latest batch
     /// timestamp, Kafka's producer.id.expiration.ms); the broker calls it on a timer. A later
     /// rebuild (truncation) applies the same cut. Returns how many were removed.
     size_t expire_producers(int64_t now_ms);
     const producer_state_manager& producers() const { return producers_; }
 
+    /// Readable from any thread (an atomic; the log_manager checkpoints it from its own).
     int64_t log_start_offset() const;
+    /// One past the last fsynced offset (Kafka's recoveryPoint); moved by flush() and open().
+    /// Readable from any thread.
+    int64_t recovery_point() const { return recovery_point_.load(std::memory_order_relaxed); }
+    /// How many segments open() re-validated batch by batch (recovery, tests).
+    size_t recovered_segment_count() const { return recovered_segments_; }
     int64_t log_end_offset() const;
     int64_t size_bytes() const;
     size_t segment_count() const { return segments_.size(); }
@@ -205,8 +245,18 @@ public:
     result<void> replace_segments(const cleaned_group& g, int64_t now_ms,
                                   const swap_fault_hook& fault = {});
 
-    /// fsync of every segment written since the last flush, indexes included.
+    /// fsync of every segment written since the last flush, indexes included; then the
+    /// recovery point is the log end.
     result<void> flush();
+    /// Kafka flushes a segment once it is rolled: fsyncs every closed segment written since the
+    /// last flush and moves the recovery point up to the active segment's base (never down), so
+    /// an unclean restart re-validates little more than the active segment. The broker calls it
+    /// before each recovery-point checkpoint; returns whether the recovery point moved.
+    result<bool> flush_closed_segments();
+    /// flush() when config().flush_ms has passed since the last flush (or open) and something
+    /// was appended since; the broker calls it from its log.flush.scheduler.interval.ms timer.
+    /// Returns whether it flushed.
+    result<bool> flush_if_due(int64_t now_ms);
     /// Writes pending index entries, a producer snapshot at the log end (best effort: without
     /// it the next open replays from an older one) and closes files; later calls fail with
     /// errc::log_closed.
@@ -233,6 +283,8 @@ private:
     /// a roll when it would pass segment_bytes, its relative offsets would overflow int32, or it
     /// is older than segment_ms. One append never straddles two segments.
     result<segment*> segment_for_append(uint64_t size, int64_t last_offset, int64_t now_ms);
+    /// Counts messages toward flush.messages and flushes when it is reached.
+    result<void> note_appended(int64_t messages);
     /// Writes the batches described by scratch_ to seg (the last step of both appends).
     result<void> write_batches(segment& seg, std::span<const uint8_t> bytes);
 
@@ -244,6 +296,13 @@ private:
     leader_epoch_cache epochs_;
     producer_state_manager producers_;
     bool closed_ = false;
+    // Atomics so log_manager can checkpoint them without the owner's serialisation; written
+    // only by the owner.
+    std::atomic<int64_t> log_start_offset_{0};
+    std::atomic<int64_t> recovery_point_{0};
+    int64_t unflushed_messages_ = 0;  // appended since the last flush (flush.messages)
+    int64_t last_flush_ms_ = 0;       // flush.ms; open() starts the clock
+    size_t recovered_segments_ = 0;
 };
 
 }  // namespace storage

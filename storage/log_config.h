@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 
 namespace storage {
 
@@ -27,6 +28,16 @@ struct log_config {
     /// cleanup.policy contains "compact": the log may have offset gaps left by the cleaner, so
     /// append_as_follower accepts a batch starting above the log end (a leader's cleaned data).
     bool compacted = false;
+    /// segment.index.bytes: roll when the active segment's offset index reaches
+    /// max_index_bytes / 8 entries or its time index max_index_bytes / 12 (Kafka's "index full";
+    /// Kafka preallocates files of this size, we only count entries).
+    uint32_t max_index_bytes = 10485760;
+    /// flush.messages: fsync the log once this many messages were appended since the last
+    /// flush (counted per append call, not per record); INT64_MAX (Kafka's default) is off.
+    int64_t flush_messages = INT64_MAX;
+    /// flush.ms: log::flush_if_due() fsyncs when the last flush is at least this old;
+    /// INT64_MAX (Kafka's default) is off.
+    int64_t flush_ms = INT64_MAX;
 };
 
 }  // namespace storage

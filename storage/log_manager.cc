@@ -42,6 +42,8 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::vector<fs::path> log
         if (ec) return errc::io_error;
         BROOK_STORAGE_TRY(auto hw, read_offset_checkpoint(dir / replication_offset_checkpoint_file));
         m->high_watermarks_.push_back(std::move(hw));
+        BROOK_STORAGE_TRY(auto starts, read_offset_checkpoint(dir / log_start_offset_checkpoint_file));
+        BROOK_STORAGE_TRY(auto recovery, read_offset_checkpoint(dir / recovery_point_checkpoint_file));
         const fs::path marker = dir / clean_shutdown_file;
         const bool clean = fs::exists(marker, ec);
         for (const auto& d : fs::directory_iterator(dir, ec)) {
@@ -49,10 +51,13 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::vector<fs::path> log
             auto tp = parse_partition_dir(d.path().filename().string());
             if (!tp) continue;  // e.g. "<topic>-<p>.<id>-delete" leftovers, lost+found
             if (m->logs_.contains(*tp)) return errc::already_exists;
+            log_checkpoints cp;
+            if (auto s = starts.find(*tp); s != starts.end()) cp.log_start_offset = s->second;
+            if (auto r = recovery.find(*tp); r != recovery.end()) cp.recovery_point = r->second;
             BROOK_STORAGE_TRY(auto l, log::open(d.path(), defaults,
                                                 clean ? shutdown_state::clean
                                                       : shutdown_state::unclean,
-                                                now_ms));
+                                                now_ms, cp));
             m->logs_.emplace(*tp, entry{std::move(l), i});
         }
         if (ec) return errc::io_error;
@@ -99,7 +104,7 @@ log* log_manager::get(const std::string& topic, int32_t partition) const {
 }
 
 result<log*> log_manager::get_or_create(const std::string& topic, int32_t partition,
-                                        const log_config& cfg) {
+                                        const log_config& cfg, int64_t now_ms) {
     if (!is_valid_topic_name(topic) || partition < 0) return errc::invalid_argument;
     std::lock_guard lock(mutex_);
     if (shut_down_) return errc::log_closed;
@@ -113,7 +118,8 @@ result<log*> log_manager::get_or_create(const std::string& topic, int32_t partit
     for (size_t i = 1; i < counts.size(); ++i) {
         if (counts[i] < counts[best]) best = i;
     }
-    BROOK_STORAGE_TRY(auto l, log::open(dirs_[best] / partition_dir_name(topic, partition), cfg));
+    BROOK_STORAGE_TRY(auto l, log::open(dirs_[best] / partition_dir_name(topic, partition), cfg,
+                                        shutdown_state::unclean, now_ms));
     log* raw = l.get();
     logs_.emplace(key{topic, partition}, entry{std::move(l), best});
     return raw;
@@ -181,16 +187,56 @@ result<void> log_manager::checkpoint_high_watermarks(const partition_offsets& hw
     return success();
 }
 
-result<void> log_manager::shutdown() {
-    std::lock_guard lock(mutex_);
-    if (shut_down_) return success();
-    shut_down_ = true;
-    std::error_code first_error;
-    for (auto& [k, e] : logs_) {
-        if (auto r = e.l->flush(); !r && !first_error) first_error = r.error();
-        e.l->close();
+result<void> log_manager::checkpoint_log_start_offsets() {
+    return write_per_dir(log_start_offset_checkpoint_file, &log::log_start_offset);
+}
+
+result<void> log_manager::checkpoint_recovery_points() {
+    return write_per_dir(recovery_point_checkpoint_file, &log::recovery_point);
+}
+
+result<void> log_manager::write_per_dir(std::string_view file_name, int64_t (log::*value)() const) {
+    std::vector<partition_offsets> per_dir(dirs_.size());
+    {
+        std::lock_guard lock(mutex_);
+        if (shut_down_) return errc::log_closed;
+        // Both values are atomics in log: reading them here races with no owner.
+        for (const auto& [tp, e] : logs_) per_dir[e.dir_index].emplace(tp, (e.l.get()->*value)());
     }
-    logs_.clear();
+    return write_per_dir(file_name, std::move(per_dir));
+}
+
+result<void> log_manager::write_per_dir(std::string_view file_name,
+                                        std::vector<partition_offsets> per_dir) {
+    std::lock_guard checkpoint_lock(checkpoint_mutex_);
+    std::error_code first_error;
+    for (size_t i = 0; i < dirs_.size(); ++i) {
+        // One failed dir does not keep the others from getting theirs.
+        if (auto r = write_offset_checkpoint(dirs_[i] / file_name, per_dir[i]); !r && !first_error) {
+            first_error = r.error();
+        }
+    }
+    if (first_error) return first_error;
+    return success();
+}
+
+result<void> log_manager::shutdown() {
+    std::vector<partition_offsets> starts(dirs_.size()), recovery(dirs_.size());
+    std::error_code first_error;
+    {
+        std::lock_guard lock(mutex_);
+        if (shut_down_) return success();
+        shut_down_ = true;
+        for (auto& [k, e] : logs_) {
+            if (auto r = e.l->flush(); !r && !first_error) first_error = r.error();
+            starts[e.dir_index].emplace(k, e.l->log_start_offset());
+            recovery[e.dir_index].emplace(k, e.l->recovery_point());
+            e.l->close();
+        }
+        logs_.clear();
+    }
+    BROOK_STORAGE_TRYV(write_per_dir(log_start_offset_checkpoint_file, std::move(starts)));
+    BROOK_STORAGE_TRYV(write_per_dir(recovery_point_checkpoint_file, std::move(recovery)));
     // Only a fully flushed shutdown may skip recovery next time.
     if (first_error) return first_error;
     for (const auto& dir : dirs_) {

@@ -47,7 +47,9 @@ public:
     log* get(const std::string& topic, int32_t partition) const;
     /// Opens or creates the log in the log dir holding the fewest partitions. An existing log
     /// keeps its files and takes cfg. errc::invalid_argument for illegal names or partitions.
-    result<log*> get_or_create(const std::string& topic, int32_t partition, const log_config& cfg);
+    /// `now_ms` dates a new log's first segment (segment.ms counts from it).
+    result<log*> get_or_create(const std::string& topic, int32_t partition, const log_config& cfg,
+                               int64_t now_ms = 0);
     /// Closes the log and deletes its directory. Removing an unknown partition is not an error.
     result<void> remove(const std::string& topic, int32_t partition);
     std::vector<std::pair<std::string, int32_t>> partitions() const;
@@ -66,7 +68,18 @@ public:
     /// errc::log_closed. The broker calls it periodically and before shutdown().
     result<void> checkpoint_high_watermarks(const partition_offsets& hw);
 
-    /// Flushes and closes every log, then writes the clean-shutdown marker in each log dir.
+    /// Rewrites every log dir's log-start-offset-checkpoint with the log start of each of its
+    /// logs (Kafka writes only starts above the first segment's base; a full list reads the
+    /// same). open() passes the values to log::open. Serialised with the other checkpoint
+    /// writers; after shutdown() errc::log_closed. The broker calls it every
+    /// log.flush.start.offset.checkpoint.interval.ms; shutdown() writes it too.
+    result<void> checkpoint_log_start_offsets();
+    /// Same for recovery-point-offset-checkpoint (log::recovery_point(): advanced by flushes);
+    /// log.flush.offset.checkpoint.interval.ms, and shutdown() after its flush.
+    result<void> checkpoint_recovery_points();
+
+    /// Flushes and closes every log, writes both checkpoints above, then the clean-shutdown
+    /// marker in each log dir.
     /// Later calls on the manager fail or return nothing.
     result<void> shutdown();
 
@@ -76,6 +89,10 @@ private:
         std::unique_ptr<log> l;
         size_t dir_index;
     };
+    /// One checkpoint file per dir from a per-log value, written outside mutex_.
+    result<void> write_per_dir(std::string_view file_name, int64_t (log::*value)() const);
+    result<void> write_per_dir(std::string_view file_name, std::vector<partition_offsets> per_dir);
+
     log_manager(std::vector<std::filesystem::path> dirs, log_config defaults)
         : dirs_(std::move(dirs)), defaults_(defaults) {}
 

@@ -59,7 +59,7 @@ size_t read_all(replica_manager& replicas, const protocol::fetch_request& req, r
                 continue;
             }
             if (follower && first_pass) {
-                replicas.follower_fetched(part, req.replica_id, fp.fetch_offset);
+                replicas.follower_fetched(part, req.replica_id, fp.fetch_offset, fp.log_start_offset);
             }
             auto r = part->read(fp.fetch_offset, budget == 0 ? 1 : budget,
                                 follower ? reader_kind::follower : reader_kind::consumer, fp.current_leader_epoch);

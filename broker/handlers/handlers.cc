@@ -26,6 +26,7 @@ handlers::handler_fn handlers::find(int16_t api_key) {
         case 18: return &handlers::api_versions;
         case 19: return &handlers::create_topics;
         case 20: return &handlers::delete_topics;
+        case 21: return &handlers::delete_records;
         case 22: return &handlers::init_producer_id;
         case 23: return &handlers::offset_for_leader_epoch;
         case 32: return &handlers::describe_configs;

@@ -89,6 +89,9 @@ public:
                                                                     protocol::wire::reader&, protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> list_offsets(const protocol::request_header&, protocol::wire::reader&,
                                                          protocol::wire::writer&);
+    /// DeleteRecords (handlers/delete_records.cc): moves log starts on the leader, waits for the ISR.
+    boost::asio::awaitable<dispatch_result> delete_records(const protocol::request_header&, protocol::wire::reader&,
+                                                           protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> create_topics(const protocol::request_header&, protocol::wire::reader&,
                                                           protocol::wire::writer&);
     boost::asio::awaitable<dispatch_result> create_partitions(const protocol::request_header&,

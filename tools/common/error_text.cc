@@ -37,6 +37,7 @@ std::string_view kafka_error_message(int16_t code) {
         case 68: return "The group is not empty.";
         case 69: return "The group id does not exist.";
         case 79: return "The group member needs to have a valid member id before actually entering a consumer group.";
+        case 44: return "Request parameters do not satisfy the configured policy.";
         case 86: return "Broker rejected the record batch as invalid.";
         default: return {};
     }
@@ -52,12 +53,17 @@ std::string kafka_error_text(int16_t code) {
 std::string_view kafka_exception_class(int16_t code) {
     switch (code) {
         case -1: return "org.apache.kafka.common.errors.UnknownServerException";
+        case 1: return "org.apache.kafka.common.errors.OffsetOutOfRangeException";
         case 3: return "org.apache.kafka.common.errors.UnknownTopicOrPartitionException";
+        case 5: return "org.apache.kafka.common.errors.LeaderNotAvailableException";
+        case 6: return "org.apache.kafka.common.errors.NotLeaderOrFollowerException";
+        case 7: return "org.apache.kafka.common.errors.TimeoutException";
         case 15: return "org.apache.kafka.common.errors.CoordinatorNotAvailableException";
         case 16: return "org.apache.kafka.common.errors.NotCoordinatorException";
         case 24: return "org.apache.kafka.common.errors.InvalidGroupIdException";
         case 30: return "org.apache.kafka.common.errors.GroupAuthorizationException";
         case 40: return "org.apache.kafka.common.errors.InvalidConfigurationException";
+        case 44: return "org.apache.kafka.common.errors.PolicyViolationException";
         case 42: return "org.apache.kafka.common.errors.InvalidRequestException";
         case 68: return "org.apache.kafka.common.errors.GroupNotEmptyException";
         case 69: return "org.apache.kafka.common.errors.GroupIdNotFoundException";

@@ -42,7 +42,9 @@ void expect_registry_ranges(const protocol::api_versions_response& resp) {
     EXPECT_EQ(find(1)->max_version, 11);
     ASSERT_NE(find(10), nullptr);  // FindCoordinator from v0: librdkafka's group and LZ4 gates
     EXPECT_EQ(find(10)->min_version, 0);
-    EXPECT_EQ(find(21), nullptr);  // DeleteRecords is not served
+    ASSERT_NE(find(21), nullptr);  // DeleteRecords 0-1 (v2 is flexible, not served)
+    EXPECT_EQ(find(21)->max_version, 1);
+    EXPECT_EQ(find(25), nullptr);  // AddOffsetsToTxn: no transactions
 }
 
 TEST_F(dispatch_test, api_versions_v0_to_v2_return_the_registry_ranges) {

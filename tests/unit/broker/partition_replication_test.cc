@@ -201,4 +201,30 @@ TEST_F(partition_replication_test, follower_appends_leader_batches_only_under_it
     EXPECT_EQ(part_->latest_log_epoch(), -1);
 }
 
+TEST_F(partition_replication_test, follower_follows_the_leaders_log_start_inside_a_segment) {
+    auto leader_log = storage::log::open(dir_.path() / "leader-0", storage::log_config{}).value();
+    auto b1 = make_batch(5);
+    ASSERT_TRUE(leader_log->append(b1, 7, 0));
+    auto bytes = storage::read_slices(leader_log->read(0, 1 << 20, 5).value()).value();
+    ASSERT_EQ(part_->apply(state(2, 7, {2, 1}), 0), partition::transition::follower);
+    // The leader's log start 3 (DeleteRecords) is inside our only segment; capped at our high watermark.
+    ASSERT_EQ(part_->append_as_follower(bytes, 2, 3, 7, 0), error_code::none);
+    EXPECT_EQ(part_->log_start_offset(), 2);
+    ASSERT_EQ(part_->append_as_follower({}, 5, 3, 7, 0), error_code::none);
+    EXPECT_EQ(part_->log_start_offset(), 3);
+    EXPECT_EQ(log_->segment_count(), 1u);
+}
+
+TEST_F(partition_replication_test, follower_behind_the_leaders_log_start_restarts_there) {
+    ASSERT_EQ(part_->apply(state(2, 7, {2, 1}), 0), partition::transition::follower);
+    EXPECT_EQ(part_->restart_as_follower_at(40, 6), error_code::fenced_leader_epoch);
+    EXPECT_EQ(part_->restart_as_follower_at(40, 7), error_code::none);
+    EXPECT_EQ(part_->log_start_offset(), 40);
+    EXPECT_EQ(part_->log_end_offset(), 40);
+    EXPECT_EQ(part_->high_watermark(), 40);
+    // At or below our end it changes nothing.
+    EXPECT_EQ(part_->restart_as_follower_at(10, 7), error_code::none);
+    EXPECT_EQ(part_->log_start_offset(), 40);
+}
+
 }  // namespace

@@ -176,7 +176,7 @@ TEST(messages, descriptors_match_the_schemas) {
     EXPECT_EQ(offset_delete_api::first_flexible, -1);
     EXPECT_EQ(join_group_request::api_key, 11);
     EXPECT_EQ(offset_delete_response::api_key, 47);
-    EXPECT_EQ(std::tuple_size_v<all_apis>, 28u);
+    EXPECT_EQ(std::tuple_size_v<all_apis>, 29u);
 }
 
 TEST(messages, schema_defaults_become_initialisers) {
@@ -1233,4 +1233,57 @@ TEST(messages, consumer_group_defaults) {
     EXPECT_EQ(describe_groups_response::described_group{}.authorized_operations, INT32_MIN);
     EXPECT_EQ(describe_groups_response::described_group::described_group_member{}.group_instance_id,
               std::nullopt);
+}
+
+// ---- DeleteRecords (key 21): literal bytes from Kafka's layout (DeleteRecordsRequest.json /
+// Response.json): v0 and v1 are the same; v2 (flexible) is not ours.
+
+TEST(messages, delete_records_api_constants) {
+    EXPECT_EQ(delete_records_api::key, 21);
+    EXPECT_EQ(delete_records_api::name, "DeleteRecords");
+    EXPECT_EQ(delete_records_api::min_version, 0);
+    EXPECT_EQ(delete_records_api::max_version, 1);
+    EXPECT_EQ(delete_records_api::first_flexible, 2);
+    EXPECT_EQ(delete_records_request::api_key, 21);
+    EXPECT_EQ(delete_records_response::api_key, 21);
+}
+
+TEST(messages, delete_records_request_known_bytes) {
+    delete_records_request r;
+    delete_records_request::delete_records_topic t;
+    t.name = "ab";
+    t.partitions.push_back({1, 0x0102030405LL});
+    t.partitions.push_back({0x0102, -1});  // -1: up to the high watermark
+    r.topics.push_back(t);
+    r.timeout_ms = 30000;
+    auto want = cat({i32(1), str("ab"),                 // [topics] name "ab"
+                     i32(2), i32(1), i64(0x0102030405),  //   partition 1, offset
+                     i32(258), i64(-1),                  //   partition 258, offset -1
+                     i32(30000)});                       // timeout_ms
+    expect_layout(r, 0, want);
+    expect_layout(r, 1, want);
+    auto d = decode_message<delete_records_request>(want, 1);
+    ASSERT_TRUE(d);
+    ASSERT_EQ(d.value().topics.size(), 1u);
+    EXPECT_EQ(d.value().topics[0].name, "ab");
+    EXPECT_EQ(d.value().topics[0].partitions[1].partition_index, 258);
+    EXPECT_EQ(d.value().topics[0].partitions[1].offset, -1);
+    EXPECT_EQ(d.value().timeout_ms, 30000);
+    // Flexible v2 is not ours: rejected, not misread as v1.
+    EXPECT_FALSE(decode_message<delete_records_request>(want, 2));
+}
+
+TEST(messages, delete_records_response_known_bytes) {
+    delete_records_response r;
+    r.throttle_time_ms = 7;
+    delete_records_response::delete_records_topic_result t;
+    t.name = "ab";
+    t.partitions.push_back({1, 42, 0});
+    t.partitions.push_back({2, -1, 1});  // OFFSET_OUT_OF_RANGE
+    r.topics.push_back(t);
+    auto want = cat({i32(7), i32(1), str("ab"), i32(2),
+                     i32(1), i64(42), {0, 0},    // partition 1, low watermark 42, no error
+                     i32(2), i64(-1), {0, 1}});  // partition 2, -1, error 1
+    expect_layout(r, 0, want);
+    expect_layout(r, 1, want);
 }

@@ -34,7 +34,8 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
                                 {14, 0, 3, "SyncGroup"},      {15, 0, 4, "DescribeGroups"},
                                 {16, 0, 2, "ListGroups"},
                                 {18, 0, 2, "ApiVersions"},    {19, 0, 4, "CreateTopics"},
-                                {20, 0, 3, "DeleteTopics"},   {22, 0, 1, "InitProducerId"},
+                                {20, 0, 3, "DeleteTopics"},   {21, 0, 1, "DeleteRecords"},
+                                {22, 0, 1, "InitProducerId"},
                                 {23, 0, 3, "OffsetForLeaderEpoch"}, {32, 0, 2, "DescribeConfigs"},
                                 {33, 0, 1, "AlterConfigs"},   {37, 0, 1, "CreatePartitions"},
                                 {42, 0, 1, "DeleteGroups"},   {44, 0, 1, "IncrementalAlterConfigs"},
@@ -58,7 +59,7 @@ TEST(api_registry, advertised_ranges_are_the_phase_one_table) {
     EXPECT_EQ(find_api(1000), nullptr);
     EXPECT_FALSE(is_supported(18, 3));  // decodable, not advertised
     EXPECT_FALSE(is_supported(7, 0));   // ControlledShutdown v0: header without client id
-    EXPECT_EQ(find_api(21), nullptr);
+    EXPECT_EQ(find_api(25), nullptr);   // AddOffsetsToTxn: no transactions
     EXPECT_EQ(find_api(24), nullptr);
     EXPECT_EQ(find_api(36), nullptr);
     EXPECT_EQ(find_api(38), nullptr);
@@ -93,6 +94,9 @@ TEST(api_registry, flexible_versions_and_header_versions) {
     EXPECT_TRUE(is_flexible(7, 3));
     EXPECT_FALSE(is_flexible(37, 1));
     EXPECT_TRUE(is_flexible(37, 2));
+    EXPECT_FALSE(is_flexible(21, 1));
+    EXPECT_TRUE(is_flexible(21, 2));  // DeleteRecords v2: flexible, not advertised
+    EXPECT_FALSE(is_supported(21, 2));
     EXPECT_FALSE(is_flexible(23, 3));
     EXPECT_TRUE(is_flexible(23, 4));  // Kafka's first flexible version, above what we serve
     EXPECT_EQ(request_header_version(23, 3), 1);
@@ -256,21 +260,24 @@ TEST(api_versions_reply, advertised_versions_get_a_normal_answer) {
         EXPECT_EQ(d.value().api_keys[16].api_key, 16);  // ListGroups 0-2
         EXPECT_EQ(d.value().api_keys[17].api_key, 18);
         EXPECT_EQ(d.value().api_keys[17].max_version, 2);
-        EXPECT_EQ(d.value().api_keys[20].api_key, 22);  // InitProducerId 0-1, between 20 and 23
+        EXPECT_EQ(d.value().api_keys[20].api_key, 21);  // DeleteRecords 0-1 (v2 flexible, not served)
         EXPECT_EQ(d.value().api_keys[20].min_version, 0);
         EXPECT_EQ(d.value().api_keys[20].max_version, 1);
-        EXPECT_EQ(d.value().api_keys[21].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
+        EXPECT_EQ(d.value().api_keys[21].api_key, 22);  // InitProducerId 0-1, between 21 and 23
         EXPECT_EQ(d.value().api_keys[21].min_version, 0);
-        EXPECT_EQ(d.value().api_keys[21].max_version, 3);
-        EXPECT_EQ(d.value().api_keys[22].api_key, 32);  // DescribeConfigs 0-2
-        EXPECT_EQ(d.value().api_keys[22].max_version, 2);
-        EXPECT_EQ(d.value().api_keys[23].api_key, 33);  // AlterConfigs 0-1
-        EXPECT_EQ(d.value().api_keys[24].api_key, 37);
-        EXPECT_EQ(d.value().api_keys[25].api_key, 42);  // DeleteGroups 0-1
-        EXPECT_EQ(d.value().api_keys[26].api_key, 44);  // IncrementalAlterConfigs 0-1
-        EXPECT_EQ(d.value().api_keys[26].max_version, 1);
-        EXPECT_EQ(d.value().api_keys[27].api_key, 47);  // OffsetDelete 0
-        EXPECT_EQ(d.value().api_keys[27].max_version, 0);
+        EXPECT_EQ(d.value().api_keys[21].max_version, 1);
+        EXPECT_EQ(d.value().api_keys[22].api_key, 23);  // OffsetForLeaderEpoch 0-3, between 22 and 37
+        EXPECT_EQ(d.value().api_keys[22].min_version, 0);
+        EXPECT_EQ(d.value().api_keys[22].max_version, 3);
+        EXPECT_EQ(d.value().api_keys[23].api_key, 32);  // DescribeConfigs 0-2
+        EXPECT_EQ(d.value().api_keys[23].max_version, 2);
+        EXPECT_EQ(d.value().api_keys[24].api_key, 33);  // AlterConfigs 0-1
+        EXPECT_EQ(d.value().api_keys[25].api_key, 37);
+        EXPECT_EQ(d.value().api_keys[26].api_key, 42);  // DeleteGroups 0-1
+        EXPECT_EQ(d.value().api_keys[27].api_key, 44);  // IncrementalAlterConfigs 0-1
+        EXPECT_EQ(d.value().api_keys[27].max_version, 1);
+        EXPECT_EQ(d.value().api_keys[28].api_key, 47);  // OffsetDelete 0
+        EXPECT_EQ(d.value().api_keys[28].max_version, 0);
     }
 }
 

@@ -121,7 +121,7 @@ TEST(log_recovery, clean_open_with_torn_tail_still_recovers) {
     EXPECT_EQ(l->log_end_offset(), end_after(batches, 2));
 }
 
-TEST(log_recovery, only_the_active_segment_is_rescanned) {
+TEST(log_recovery, torn_active_segment_keeps_the_earlier_segments) {
     temp_dir t;
     log_config cfg;
     cfg.segment_bytes = 700;
