@@ -68,7 +68,10 @@ result<std::vector<uint8_t>> read_slices(const read_result& r) {
 }
 
 log::log(fs::path dir, log_config cfg)
-    : dir_(std::move(dir)), epochs_(dir_ / leader_epoch_checkpoint_file), producers_(dir_) {
+    : dir_(std::move(dir)),
+      open_segments_(std::make_unique<open_segment_lru>(cfg.max_open_sealed_segments)),
+      epochs_(dir_ / leader_epoch_checkpoint_file),
+      producers_(dir_) {
     set_config(cfg);
 }
 
@@ -77,6 +80,13 @@ log::~log() { close(); }
 void log::set_config(const log_config& cfg) {
     config_ = cfg;
     config_.segment_bytes = std::clamp<uint64_t>(cfg.segment_bytes, 1, max_segment_bytes);
+    open_segments_->set_max_open(cfg.max_open_sealed_segments);
+}
+
+size_t log::open_sealed_segments() const {
+    size_t n = 0;
+    for (const auto& [base, s] : segments_) n += (s.get() != &active() && !s->parked() && s->file()) ? 1 : 0;
+    return n;
 }
 
 result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_state state,
@@ -114,7 +124,13 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
         const bool is_active = std::next(it) == bases.end();
         const bool full_scan = is_active && state == shutdown_state::unclean;
         BROOK_STORAGE_TRY(auto s, segment::open(dir, *it, l->config_, full_scan, now_ms));
-        if (!is_active) BROOK_STORAGE_TRYV(s->seal());
+        if (!is_active) {
+            // Checked above, then parked until first read: a restarted broker with thousands
+            // of idle partitions holds one open segment (the active one) per partition.
+            BROOK_STORAGE_TRYV(s->seal());
+            s->park();
+            s->attach_to(*l->open_segments_);
+        }
         l->segments_.emplace(*it, std::move(s));
     }
     // Recovery may have cut the tail (and with it the data of the last epochs), and retention
@@ -182,6 +198,9 @@ result<void> log::roll(int64_t now_ms) {
     // Kafka's takeProducerSnapshot at roll: a restart replays at most the active segment.
     BROOK_STORAGE_TRYV(producers_.take_snapshot(base));
     BROOK_STORAGE_TRYV(active().seal());
+    // Stays open while among the most recently used (followers and consumers at the head read
+    // it next), parked after that.
+    active().attach_to(*open_segments_);
     BROOK_STORAGE_TRY(auto s, segment::create(dir_, base, config_, now_ms));
     segments_.emplace(base, std::move(s));
     return success();
@@ -336,7 +355,8 @@ result<read_result> log::read(int64_t start_offset, uint32_t max_bytes, int64_t 
             BROOK_STORAGE_TRY(hdr, seg.read_batch_header(0));
         }
         if (!hdr) continue;
-        file_slice slice{seg.file()->fd(), hdr->position, 0, seg.file()};
+        BROOK_STORAGE_TRY(auto file, seg.open_file());
+        file_slice slice{file->fd(), hdr->position, 0, file};
         bool done = false;
         while (hdr) {
             if (hdr->last_offset >= max_offset) {
@@ -364,17 +384,15 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
     for (const auto& [base, sp] : segments_) {
         const segment& seg = *sp;
         if (seg.max_timestamp() < ts) continue;
-        uint64_t pos = 0;
-        if (auto te = seg.timeindex().last_below(ts)) {
-            if (auto oe = seg.index().floor(te->offset)) pos = oe->position;
-        }
+        BROOK_STORAGE_TRY(uint64_t pos, seg.timestamp_search_start(ts));
         while (true) {
             BROOK_STORAGE_TRY(auto hdr, seg.read_batch_header(pos));
             if (!hdr) break;
             if (hdr->max_timestamp >= ts) {
                 if (hdr->codec != rec::compression::none) return timestamp_offset{hdr->max_timestamp, hdr->base_offset};
                 std::vector<uint8_t> bytes(hdr->size);
-                BROOK_STORAGE_TRY(auto n, pread_full(seg.file()->fd(), bytes, hdr->position));
+                BROOK_STORAGE_TRY(auto file, seg.open_file());
+                BROOK_STORAGE_TRY(auto n, pread_full(file->fd(), bytes, hdr->position));
                 if (n != bytes.size()) return errc::io_error;
                 rec::batch_view b(bytes);
                 if (b.ts_type() == rec::timestamp_type::log_append_time) {
@@ -428,6 +446,7 @@ result<void> log::truncate_segments(int64_t offset) {
         BROOK_STORAGE_TRYV(segments_.rbegin()->second->remove_files());
         segments_.erase(std::prev(segments_.end()));
     }
+    BROOK_STORAGE_TRYV(active().reactivate());
     return active().truncate_to(offset);
 }
 
@@ -489,7 +508,8 @@ result<void> log::flush() {
 void log::close() {
     if (closed_) return;
     // Best effort: a restart without it loads an older snapshot and replays more headers.
-    (void)producers_.take_snapshot(log_end_offset());
+    // No segments: open() failed before the first one existed (e.g. out of fds).
+    if (!segments_.empty()) (void)producers_.take_snapshot(log_end_offset());
     close_files();
 }
 

@@ -5,6 +5,7 @@
 // (/proc/self/status) before and after the open, after one read from every partition's oldest
 // segment (a consumer from the beginning) and after a timestamp lookup in each. Prints figures;
 // not a ctest test.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,17 +44,26 @@ long rss_kib() {
     return -1;
 }
 
+/// Bytes malloc has handed out and not got back (glibc mallinfo2: arena + mmapped chunks).
+/// VmRSS keeps freed heap pages the allocator did not return, so it overstates what is live.
+long heap_kib() {
+    const auto mi = ::mallinfo2();
+    return static_cast<long>((mi.uordblks + mi.hblkhd) / 1024);
+}
+
 struct sample {
     size_t fds;
     long rss;
+    long heap;
 };
-sample now_sample() { return {open_fds(), rss_kib()}; }
+sample now_sample() { return {open_fds(), rss_kib(), heap_kib()}; }
 
 void report(const char* what, const sample& base, const sample& s, int partitions) {
-    std::printf("%-44s fds %7zu (%+.2f per partition)   VmRSS %8.1f MiB (%+.2f KiB per partition)\n", what,
-                s.fds, (static_cast<double>(s.fds) - static_cast<double>(base.fds)) / partitions,
-                static_cast<double>(s.rss) / 1024.0,
-                static_cast<double>(s.rss - base.rss) / partitions);
+    std::printf("%-44s fds %7zu (%+.2f/partition)  VmRSS %7.1f MiB (%+.2f KiB/partition)  "
+                "heap in use %7.1f MiB (%+.2f KiB/partition)\n",
+                what, s.fds, (static_cast<double>(s.fds) - static_cast<double>(base.fds)) / partitions,
+                static_cast<double>(s.rss) / 1024.0, static_cast<double>(s.rss - base.rss) / partitions,
+                static_cast<double>(s.heap) / 1024.0, static_cast<double>(s.heap - base.heap) / partitions);
 }
 
 std::vector<uint8_t> make_batch(size_t bytes, int64_t ts) {
@@ -66,20 +76,28 @@ std::vector<uint8_t> make_batch(size_t bytes, int64_t ts) {
     return b.build();
 }
 
-storage::log_config bench_config(uint64_t segment_bytes) {
+struct bench_settings {
+    uint64_t segment_bytes = 16384;
+    uint32_t index_interval_bytes = 1024;
+    uint32_t max_open_sealed = 2;
+    size_t batch_bytes = 1000;
+};
+
+storage::log_config bench_config(const bench_settings& b) {
     storage::log_config cfg;
-    cfg.segment_bytes = segment_bytes;
-    cfg.index_interval_bytes = 1024;
+    cfg.segment_bytes = b.segment_bytes;
+    cfg.index_interval_bytes = b.index_interval_bytes;
+    cfg.max_open_sealed_segments = b.max_open_sealed;
     return cfg;
 }
 
 /// Writes the partition dirs one log at a time (each closed before the next, so filling needs
 /// few fds whatever the open segments cost), then the clean-shutdown marker, as log_manager's
 /// shutdown() leaves a log dir.
-int fill(const fs::path& dir, int partitions, int segments, uint64_t segment_bytes) {
-    const size_t batch_bytes = 1000;
+int fill(const fs::path& dir, int partitions, int segments, const bench_settings& settings) {
+    const size_t batch_bytes = settings.batch_bytes;
     for (int p = 0; p < partitions; ++p) {
-        auto l = storage::log::open(dir / ("bench-" + std::to_string(p)), bench_config(segment_bytes));
+        auto l = storage::log::open(dir / ("bench-" + std::to_string(p)), bench_config(settings));
         if (!l) {
             std::fprintf(stderr, "partition %d: %s\n", p, l.error().message().c_str());
             return 1;
@@ -109,6 +127,10 @@ int main(int argc, char** argv) {
         ("partitions", po::value<int>()->default_value(5000), "partitions (one topic)")
         ("segments", po::value<int>()->default_value(3), "segments per partition (the last one active)")
         ("segment-bytes", po::value<uint64_t>()->default_value(16384), "segment.bytes")
+        ("index-interval-bytes", po::value<uint32_t>()->default_value(1024), "index.interval.bytes")
+        ("batch-bytes", po::value<size_t>()->default_value(1000), "value bytes of the one record per batch")
+        ("max-open-sealed", po::value<uint32_t>()->default_value(2),
+         "log_config::max_open_sealed_segments (a huge value: every segment read stays loaded)")
         ("dir", po::value<std::string>(),
          "log dir (default: a temp dir, removed at the end); one already holding bench-0 is reused as is")
         ("help", "usage");
@@ -126,7 +148,12 @@ int main(int argc, char** argv) {
     }
     const int partitions = vm["partitions"].as<int>();
     const int segments = vm["segments"].as<int>();
-    const uint64_t segment_bytes = vm["segment-bytes"].as<uint64_t>();
+    bench_settings settings;
+    settings.segment_bytes = vm["segment-bytes"].as<uint64_t>();
+    settings.index_interval_bytes = vm["index-interval-bytes"].as<uint32_t>();
+    settings.batch_bytes = vm["batch-bytes"].as<size_t>();
+    settings.max_open_sealed = vm["max-open-sealed"].as<uint32_t>();
+    const uint64_t segment_bytes = settings.segment_bytes;
     fs::path dir;
     bool remove_dir = false;
     if (vm.count("dir")) {
@@ -139,8 +166,10 @@ int main(int argc, char** argv) {
     }
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
-    std::printf("%d partitions x %d segments of %llu bytes (1 KB batches), RLIMIT_NOFILE %llu, dir %s\n",
-                partitions, segments, static_cast<unsigned long long>(segment_bytes),
+    std::printf("%d partitions x %d segments of %llu bytes (%zu-byte values, index.interval.bytes %u, "
+                "max_open_sealed_segments %u), RLIMIT_NOFILE %llu, dir %s\n",
+                partitions, segments, static_cast<unsigned long long>(segment_bytes), settings.batch_bytes,
+                settings.index_interval_bytes, settings.max_open_sealed,
                 static_cast<unsigned long long>(lim.rlim_cur), dir.c_str());
 
     if (fs::exists(dir / "bench-0")) {
@@ -149,7 +178,7 @@ int main(int argc, char** argv) {
         // In a child, so that what filling allocated is not part of the figures below.
         const auto t0 = std::chrono::steady_clock::now();
         const pid_t child = ::fork();
-        if (child == 0) ::_exit(fill(dir, partitions, segments, segment_bytes));
+        if (child == 0) ::_exit(fill(dir, partitions, segments, settings));
         int status = 0;
         ::waitpid(child, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -162,7 +191,7 @@ int main(int argc, char** argv) {
     const sample base = now_sample();
     report("before open", base, base, partitions);
     const auto t1 = std::chrono::steady_clock::now();
-    auto m = storage::log_manager::open({dir}, bench_config(segment_bytes));
+    auto m = storage::log_manager::open({dir}, bench_config(settings));
     if (!m) {
         std::fprintf(stderr, "open: %s\n", m.error().message().c_str());
         return 1;
@@ -182,6 +211,14 @@ int main(int argc, char** argv) {
         if (!l || !l->offset_for_timestamp(1'700'000'000'000 + 3)) ++failures;
     }
     report("after offset_for_timestamp in every log", base, now_sample(), partitions);
+    for (int p = 0; p < partitions; ++p) {
+        auto* l = m.value()->get("bench", p);
+        if (!l) continue;
+        for (int64_t b : l->segment_base_offsets()) {
+            if (!l->read(b, 1, INT64_MAX)) ++failures;
+        }
+    }
+    report("after a read from every segment of every log", base, now_sample(), partitions);
     if (failures) std::printf("%d reads failed\n", failures);
     // shutdown() leaves the clean-shutdown marker, so a reused --dir opens the same way again.
     (void)m.value()->shutdown();
