@@ -24,7 +24,7 @@ struct log_config {
     /// producer.id.expiration.ms (Kafka's broker setting, default 1 day): log::expire_producers
     /// drops the state of producers whose latest batch timestamp is at least this old.
     int64_t producer_id_expiration_ms = 86400000;
-    /// Brook's own (no Kafka config): how many sealed segments of this log keep their .log fd
+    /// Brook's own (broker key log.max.open.segments): how many sealed segments of this log keep their .log fd
     /// and index entries in memory; the least recently read beyond it are parked and reopened
     /// on the next read (segment.h). The active segment is always open. >= 1.
     uint32_t max_open_sealed_segments = 2;
