@@ -140,6 +140,7 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     BROOK_STORAGE_TRYV(l->epochs_.truncate_from_start(l->log_start_offset()));
     BROOK_STORAGE_TRYV(l->producers_.scan_snapshots());
     BROOK_STORAGE_TRYV(l->load_producer_state());
+    l->opened_ = true;
     return l;
 }
 
@@ -508,8 +509,9 @@ result<void> log::flush() {
 void log::close() {
     if (closed_) return;
     // Best effort: a restart without it loads an older snapshot and replays more headers.
-    // No segments: open() failed before the first one existed (e.g. out of fds).
-    if (!segments_.empty()) (void)producers_.take_snapshot(log_end_offset());
+    // Not after a failed open() (e.g. out of fds): the producer state was never loaded, and a
+    // snapshot of it would overwrite a valid one (or there is no segment at all yet).
+    if (opened_) (void)producers_.take_snapshot(log_end_offset());
     close_files();
 }
 

@@ -234,6 +234,7 @@ private:
     leader_epoch_cache epochs_;
     producer_state_manager producers_;
     bool closed_ = false;
+    bool opened_ = false;  // open() completed: close() may write the producer snapshot
 };
 
 }  // namespace storage

@@ -238,5 +238,31 @@ TEST(log_open_segments, open_without_free_fds_is_an_io_error) {
     EXPECT_EQ(l->log_end_offset(), 0);
 }
 
+// A failed open must not write anything on its way out: the producer state was never loaded,
+// and a snapshot of that empty state used to overwrite the valid one at the log end.
+TEST(log_open_segments, failed_open_keeps_the_producer_snapshot) {
+    temp_dir t;
+    const auto dir = t.path() / "p-0";
+    {
+        auto l = must_open(dir, small_segments());
+        for (int i = 0; i < 12; ++i) {
+            auto b = make_producer_batch(40 + i % 3, 0, i / 3, 1, 5000 + i);
+            ASSERT_TRUE(l->append(b, 0, 0));
+        }
+        EXPECT_EQ(l->producers().size(), 3u);
+        l->close();  // snapshot at the log end, 12
+    }
+    const auto snapshot = segment_file(dir, 12, ".snapshot");
+    const auto before = read_file(snapshot);
+    const auto epochs = read_text(dir / "leader-epoch-checkpoint");
+    write_text(dir / "leader-epoch-checkpoint", "0\n1\nnot a number\n");
+    auto failed = log::open(dir, small_segments(), shutdown_state::clean, 0);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(read_file(snapshot), before);
+    write_text(dir / "leader-epoch-checkpoint", epochs);
+    auto l = must_open(dir, small_segments());
+    EXPECT_EQ(l->producers().size(), 3u);
+}
+
 }  // namespace
 }  // namespace storage
