@@ -121,6 +121,7 @@ bool application::start() {
     storage::log_config log_cfg;
     log_cfg.segment_bytes = cfg_.log_segment_bytes;
     log_cfg.index_interval_bytes = cfg_.log_index_interval_bytes;
+    log_cfg.max_open_sealed_segments = static_cast<uint32_t>(cfg_.log_max_open_segments);
     log_cfg.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
     log_cfg.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     std::vector<std::filesystem::path> dirs(cfg_.log_dirs.begin(), cfg_.log_dirs.end());

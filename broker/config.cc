@@ -216,6 +216,7 @@ std::variant<config, config_error> make_config(const std::map<std::string, std::
         {"delete.topic.enable", bool_key(c.delete_topic_enable)},
         {"log.segment.bytes", int64_key(segment_bytes, 1024)},
         {"log.index.interval.bytes", int32_key(index_interval, 0)},
+        {"log.max.open.segments", int32_key(c.log_max_open_segments, 1)},
         {"log.retention.ms", int64_key(retention_ms, -1)},
         {"log.retention.minutes", int64_key(retention_minutes, -1)},
         {"log.retention.hours", int64_key(retention_hours, -1)},

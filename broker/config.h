@@ -40,6 +40,9 @@ struct config {
     bool delete_topic_enable = true;
     uint64_t log_segment_bytes = 1073741824;
     uint32_t log_index_interval_bytes = 4096;
+    // Brook's own: per partition, sealed segments kept open (fd + index entries); the least
+    // recently read beyond it are closed until read again (storage/README.md, open segments).
+    int32_t log_max_open_segments = 2;
     int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
     int64_t log_retention_bytes = -1;
     int64_t log_retention_check_interval_ms = 300000;

@@ -204,6 +204,7 @@ storage::log_config replica_manager::log_config_for(const std::string& topic) co
     storage::log_config c;
     c.segment_bytes = cfg_.log_segment_bytes;
     c.index_interval_bytes = cfg_.log_index_interval_bytes;
+    c.max_open_sealed_segments = static_cast<uint32_t>(cfg_.log_max_open_segments);
     c.max_batch_bytes = static_cast<uint32_t>(cfg_.message_max_bytes);
     c.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     c.retention_ms = cfg_.log_retention_ms;

@@ -67,6 +67,12 @@ public:
     result<void> flush();
     /// Closes the fd (inactive segments keep only the in-memory entries).
     void release_fd();
+    /// Frees the in-memory entries of a parked segment (all written: written_ == size());
+    /// load() brings them back.
+    void unload() {
+        std::vector<packed>().swap(entries_);  // `entries_ = {}` would keep the capacity
+        written_ = 0;
+    }
 
     /// Largest entry with offset <= target, if any.
     std::optional<entry> floor(int64_t target) const;
@@ -120,6 +126,11 @@ public:
     result<void> write_pending();
     result<void> flush();
     void release_fd();
+    /// As offset_index::unload().
+    void unload() {
+        std::vector<packed>().swap(entries_);  // `entries_ = {}` would keep the capacity
+        written_ = 0;
+    }
 
     /// Largest entry with timestamp < target, if any.
     std::optional<entry> last_below(int64_t target) const;

@@ -70,7 +70,10 @@ result<std::vector<uint8_t>> read_slices(const read_result& r) {
 }
 
 log::log(fs::path dir, log_config cfg)
-    : dir_(std::move(dir)), epochs_(dir_ / leader_epoch_checkpoint_file), producers_(dir_) {
+    : dir_(std::move(dir)),
+      open_segments_(std::make_unique<open_segment_lru>(cfg.max_open_sealed_segments)),
+      epochs_(dir_ / leader_epoch_checkpoint_file),
+      producers_(dir_) {
     set_config(cfg);
 }
 
@@ -79,6 +82,13 @@ log::~log() { close(); }
 void log::set_config(const log_config& cfg) {
     config_ = cfg;
     config_.segment_bytes = std::clamp<uint64_t>(cfg.segment_bytes, 1, max_segment_bytes);
+    open_segments_->set_max_open(cfg.max_open_sealed_segments);
+}
+
+size_t log::open_sealed_segments() const {
+    size_t n = 0;
+    for (const auto& [base, s] : segments_) n += (s.get() != &active() && !s->parked() && s->file()) ? 1 : 0;
+    return n;
 }
 
 result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_state state,
@@ -142,7 +152,13 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
             bases.erase(next, bases.end());
             is_active = true;
         }
-        if (!is_active) BROOK_STORAGE_TRYV(s->seal());
+        if (!is_active) {
+            // Checked above, then parked until first read: a restarted broker with thousands
+            // of idle partitions holds one open segment (the active one) per partition.
+            BROOK_STORAGE_TRYV(s->seal());
+            s->park();
+            s->attach_to(*l->open_segments_);
+        }
         l->segments_.emplace(*it, std::move(s));
         if (is_active) break;
     }
@@ -163,6 +179,7 @@ result<std::unique_ptr<log>> log::open(fs::path dir, log_config cfg, shutdown_st
     BROOK_STORAGE_TRYV(l->epochs_.truncate_from_start(l->log_start_offset()));
     BROOK_STORAGE_TRYV(l->producers_.scan_snapshots());
     BROOK_STORAGE_TRYV(l->load_producer_state());
+    l->opened_ = true;
     return l;
 }
 
@@ -221,6 +238,9 @@ result<void> log::roll(int64_t now_ms) {
     // Kafka's takeProducerSnapshot at roll: a restart replays at most the active segment.
     BROOK_STORAGE_TRYV(producers_.take_snapshot(base));
     BROOK_STORAGE_TRYV(active().seal());
+    // Stays open while among the most recently used (followers and consumers at the head read
+    // it next), parked after that.
+    active().attach_to(*open_segments_);
     BROOK_STORAGE_TRY(auto s, segment::create(dir_, base, config_, now_ms));
     segments_.emplace(base, std::move(s));
     return success();
@@ -385,7 +405,8 @@ result<read_result> log::read(int64_t start_offset, uint32_t max_bytes, int64_t 
             BROOK_STORAGE_TRY(hdr, seg.read_batch_header(0));
         }
         if (!hdr) continue;
-        file_slice slice{seg.file()->fd(), hdr->position, 0, seg.file()};
+        BROOK_STORAGE_TRY(auto file, seg.open_file());
+        file_slice slice{file->fd(), hdr->position, 0, file};
         bool done = false;
         while (hdr) {
             if (hdr->last_offset >= max_offset) {
@@ -413,16 +434,14 @@ result<timestamp_offset> log::offset_for_timestamp(int64_t ts) const {
     for (const auto& [base, sp] : segments_) {
         const segment& seg = *sp;
         if (seg.max_timestamp() < ts) continue;
-        uint64_t pos = 0;
-        if (auto te = seg.timeindex().last_below(ts)) {
-            if (auto oe = seg.index().floor(te->offset)) pos = oe->position;
-        }
+        BROOK_STORAGE_TRY(uint64_t pos, seg.timestamp_search_start(ts));
         while (true) {
             BROOK_STORAGE_TRY(auto hdr, seg.read_batch_header(pos));
             if (!hdr) break;
             if (hdr->max_timestamp >= ts) {
                 std::vector<uint8_t> bytes(hdr->size);
-                BROOK_STORAGE_TRY(auto n, pread_full(seg.file()->fd(), bytes, hdr->position));
+                BROOK_STORAGE_TRY(auto file, seg.open_file());
+                BROOK_STORAGE_TRY(auto n, pread_full(file->fd(), bytes, hdr->position));
                 if (n != bytes.size()) return errc::io_error;
                 rec::batch_view b(bytes);
                 if (b.ts_type() == rec::timestamp_type::log_append_time) {
@@ -483,6 +502,7 @@ result<void> log::truncate_segments(int64_t offset) {
         BROOK_STORAGE_TRYV(segments_.rbegin()->second->remove_files());
         segments_.erase(std::prev(segments_.end()));
     }
+    BROOK_STORAGE_TRYV(active().reactivate());
     return active().truncate_to(offset);
 }
 
@@ -577,15 +597,20 @@ cleaning_input log::cleaning_snapshot() const {
     in.active_base_offset = active().base_offset();
     for (const auto& [base, s] : segments_) {
         if (s.get() == &active()) break;
+        // A parked segment (many partitions: no fd while idle) is reopened for the cleaner; the
+        // handle it keeps holds the fd only while this clean runs. If it cannot be opened (out
+        // of fds), the cleanable part ends before it.
+        auto file = s->open_file();
+        if (!file) break;
         closed_segment_info info;
         info.base_offset = base;
         info.next_offset = s->next_offset();
         info.size_bytes = s->size_bytes();
         info.max_timestamp = s->max_timestamp();
         struct stat st{};
-        if (::fstat(s->file()->fd(), &st) == 0)
+        if (::fstat(file.value()->fd(), &st) == 0)
             info.last_modified_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
-        info.file = s->file();
+        info.file = std::move(file).value();
         in.segments.push_back(std::move(info));
     }
     for (const auto& [pid, entry] : producers_.entries())
@@ -616,6 +641,7 @@ result<void> log::replace_segments(const cleaned_group& g, int64_t now_ms,
     for (int64_t b : g.replaced_bases) segments_.erase(b);
     BROOK_STORAGE_TRY(auto s, segment::open(dir_, base, config_, false, now_ms));
     BROOK_STORAGE_TRYV(s->seal());
+    s->attach_to(*open_segments_);  // a cleaned segment is sealed like any other: bounded open fds
     segments_.emplace(base, std::move(s));
     return success();
 }
@@ -660,7 +686,9 @@ result<void> log::note_appended(int64_t messages) {
 void log::close() {
     if (closed_) return;
     // Best effort: a restart without it loads an older snapshot and replays more headers.
-    (void)producers_.take_snapshot(log_end_offset());
+    // Not after a failed open() (e.g. out of fds): the producer state was never loaded, and a
+    // snapshot of it would overwrite a valid one (or there is no segment at all yet).
+    if (opened_) (void)producers_.take_snapshot(log_end_offset());
     close_files();
 }
 

@@ -17,6 +17,7 @@
 namespace storage {
 
 class segment;
+class open_segment_lru;
 struct batch_meta;
 
 struct append_result {
@@ -226,6 +227,9 @@ public:
     int64_t size_bytes() const;
     size_t segment_count() const { return segments_.size(); }
     std::vector<int64_t> segment_base_offsets() const;
+    /// Sealed segments holding an fd and index entries now (<= config().max_open_sealed_segments;
+    /// the others are parked until read). For tests and memory figures.
+    size_t open_sealed_segments() const;
     const std::filesystem::path& dir() const { return dir_; }
     const log_config& config() const { return config_; }
     /// Applies a new topic config from the next append on (e.g. after a config change).
@@ -290,6 +294,8 @@ private:
 
     std::filesystem::path dir_;
     log_config config_;
+    // Declared before segments_: the segments unregister from it when they are destroyed.
+    std::unique_ptr<open_segment_lru> open_segments_;
     std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset
     std::vector<batch_meta> scratch_;                       // reused by both appends
     std::vector<producer_batch_header> producer_scratch_;   // same batches, producer fields
@@ -303,6 +309,7 @@ private:
     int64_t unflushed_messages_ = 0;  // appended since the last flush (flush.messages)
     int64_t last_flush_ms_ = 0;       // flush.ms; open() starts the clock
     size_t recovered_segments_ = 0;
+    bool opened_ = false;  // open() completed: close() may write the producer snapshot
 };
 
 }  // namespace storage

@@ -38,6 +38,10 @@ struct log_config {
     /// flush.ms: log::flush_if_due() fsyncs when the last flush is at least this old;
     /// INT64_MAX (Kafka's default) is off.
     int64_t flush_ms = INT64_MAX;
+    /// Brook's own (broker key log.max.open.segments): how many sealed segments of this log keep their .log fd
+    /// and index entries in memory; the least recently read beyond it are parked and reopened
+    /// on the next read (segment.h). The active segment is always open. >= 1.
+    uint32_t max_open_sealed_segments = 2;
 };
 
 }  // namespace storage

@@ -24,7 +24,43 @@ segment::segment(const std::filesystem::path& dir, int64_t base_offset, const lo
       time_index_(segment_file(dir, base_offset, time_index_suffix), base_offset),
       next_offset_(base_offset) {}
 
-segment::~segment() { close(); }
+segment::~segment() {
+    close();
+    if (in_lru_) lru_->forget(*this);
+}
+
+// ---- open_segment_lru ----
+
+void open_segment_lru::set_max_open(size_t max_open) {
+    max_open_ = std::max<size_t>(max_open, 1);
+    evict();
+}
+
+void open_segment_lru::touch(segment& s) {
+    if (s.in_lru_) {
+        if (s.lru_pos_ != lru_.begin()) lru_.splice(lru_.begin(), lru_, s.lru_pos_);
+        return;
+    }
+    lru_.push_front(&s);
+    s.lru_pos_ = lru_.begin();
+    s.in_lru_ = true;
+    evict();
+}
+
+void open_segment_lru::forget(segment& s) {
+    if (!s.in_lru_) return;
+    lru_.erase(s.lru_pos_);
+    s.in_lru_ = false;
+}
+
+void open_segment_lru::evict() {
+    while (lru_.size() > max_open_) {
+        segment* victim = lru_.back();
+        lru_.pop_back();
+        victim->in_lru_ = false;
+        victim->park();
+    }
+}
 
 result<void> segment::open_log_file(bool truncate) {
     int flags = O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0);
@@ -44,6 +80,10 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
     BROOK_STORAGE_TRYV(s->open_log_file(true));
     BROOK_STORAGE_TRYV(s->offset_index_.reset());
     BROOK_STORAGE_TRYV(s->time_index_.reset());
+    // Index fds are opened again when entries are written (flush, seal, close): an idle
+    // partition holds only its .log fd.
+    s->offset_index_.release_fd();
+    s->time_index_.release_fd();
     s->created_ms_ = now_ms;
     return s;
 }
@@ -183,6 +223,8 @@ result<uint64_t> segment::recover() {
     size_ = valid;
     BROOK_STORAGE_TRYV(offset_index_.write_pending());
     BROOK_STORAGE_TRYV(time_index_.write_pending());
+    offset_index_.release_fd();
+    time_index_.release_fd();
     return truncated;
 }
 
@@ -209,8 +251,84 @@ result<void> segment::append(std::span<const uint8_t> bytes, std::span<const bat
     return success();
 }
 
+result<void> segment::ensure_open() const {
+    auto* self = const_cast<segment*>(this);
+    if (parked_) BROOK_STORAGE_TRYV(self->unpark());
+    if (lru_) lru_->touch(*self);
+    return success();
+}
+
+result<void> segment::unpark() {
+    int fd = ::open(log_path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errc::io_error;
+    auto handle = std::make_shared<file_handle>(fd);
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) return errc::io_error;
+    file_ = std::move(handle);
+    parked_ = false;
+    // The index files were complete when the segment was parked; if they (or the .log) were
+    // changed behind our back since, rebuild as open() would.
+    bool ok = static_cast<uint64_t>(st.st_size) == size_;
+    if (ok) {
+        BROOK_STORAGE_TRY(ok, offset_index_.load(size_));
+    }
+    if (ok) {
+        BROOK_STORAGE_TRY(ok, time_index_.load(next_offset_));
+    }
+    if (!ok) {
+        size_ = static_cast<uint64_t>(st.st_size);
+        BROOK_STORAGE_TRYV(recover());
+        if (max_timestamp_ >= 0) time_index_.maybe_append(max_timestamp_, offset_of_max_timestamp_);
+        BROOK_STORAGE_TRYV(time_index_.write_pending());
+        time_index_.release_fd();
+    }
+    return success();
+}
+
+void segment::park() {
+    if (parked_ || !file_) return;
+    if (dirty_) {
+        if (::fdatasync(file_->fd()) != 0) return;
+        dirty_ = false;
+    }
+    if (!offset_index_.write_pending() || !time_index_.write_pending()) return;
+    offset_index_.release_fd();
+    time_index_.release_fd();
+    offset_index_.unload();
+    time_index_.unload();
+    file_.reset();
+    parked_ = true;
+}
+
+void segment::attach_to(open_segment_lru& lru) {
+    lru_ = &lru;
+    if (!parked_ && file_) lru.touch(*this);
+}
+
+result<void> segment::reactivate() {
+    if (lru_) lru_->forget(*this);
+    lru_ = nullptr;
+    if (parked_) BROOK_STORAGE_TRYV(unpark());
+    return success();
+}
+
+result<std::shared_ptr<file_handle>> segment::open_file() const {
+    BROOK_STORAGE_TRYV(ensure_open());
+    if (!file_) return errc::log_closed;
+    return file_;
+}
+
+result<uint64_t> segment::timestamp_search_start(int64_t ts) const {
+    BROOK_STORAGE_TRYV(ensure_open());
+    if (auto te = time_index_.last_below(ts)) {
+        if (auto oe = offset_index_.floor(te->offset)) return uint64_t{oe->position};
+    }
+    return uint64_t{0};
+}
+
 result<std::optional<stored_batch>> segment::read_batch_header(uint64_t position) const {
     if (position >= size_) return std::optional<stored_batch>{};
+    BROOK_STORAGE_TRYV(ensure_open());
     if (!file_) return errc::log_closed;
     uint8_t hdr[rec::batch_header_size];
     BROOK_STORAGE_TRY(auto n, pread_full(file_->fd(), hdr, position));
@@ -223,6 +341,7 @@ result<std::optional<stored_batch>> segment::read_batch_header(uint64_t position
 result<void> segment::for_each_batch_header(
     uint64_t position, const std::function<void(const stored_batch&)>& fn) const {
     if (position >= size_) return success();
+    BROOK_STORAGE_TRYV(ensure_open());
     if (!file_) return errc::log_closed;
     // 64 KiB holds ~60 headers of 1 KiB batches per read; a batch larger than the buffer costs
     // one read of 64 KiB for its 61 header bytes, under 7% of what it stores at 1 MiB.
@@ -265,6 +384,7 @@ stored_batch segment::to_stored(const rec::batch_view& b, uint64_t position) {
 }
 
 result<std::optional<stored_batch>> segment::find_batch(int64_t offset) const {
+    BROOK_STORAGE_TRYV(ensure_open());
     uint64_t pos = 0;
     if (auto e = offset_index_.floor(offset)) pos = e->position;
     while (true) {
@@ -275,7 +395,7 @@ result<std::optional<stored_batch>> segment::find_batch(int64_t offset) const {
 }
 
 result<void> segment::truncate_to(int64_t offset) {
-    BROOK_STORAGE_TRY(auto hdr, find_batch(offset));
+    BROOK_STORAGE_TRY(auto hdr, find_batch(offset));  // reopens a parked segment
     if (!hdr) return success();
     const uint64_t pos = hdr->position;
     if (::ftruncate(file_->fd(), static_cast<off_t>(pos)) != 0) return errc::io_error;
@@ -315,8 +435,12 @@ result<void> segment::seal() {
 }
 
 result<void> segment::flush() {
+    if (parked_) return success();  // parking wrote and synced everything
     BROOK_STORAGE_TRYV(offset_index_.flush());
     BROOK_STORAGE_TRYV(time_index_.flush());
+    // Reopened at the next write: an idle partition keeps only its .log fd.
+    offset_index_.release_fd();
+    time_index_.release_fd();
     if (dirty_ && file_) {
         if (::fdatasync(file_->fd()) != 0) return errc::io_error;
         dirty_ = false;
@@ -325,6 +449,7 @@ result<void> segment::flush() {
 }
 
 void segment::close() {
+    parked_ = false;  // closed for good: no access reopens it
     if (!file_) return;
     if (max_timestamp_ >= 0) time_index_.maybe_append(max_timestamp_, offset_of_max_timestamp_);
     // Best effort: a lost index entry is rebuilt on the next unclean open.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,9 +37,39 @@ struct stored_batch {
     bool is_control;
 };
 
+class segment;
+
+/// The sealed segments of one log that hold their .log fd and index entries in memory, most
+/// recently used first. Touching a segment beyond the bound parks the least recently used one
+/// (segment::park), so an idle partition costs its active segment plus at most max_open sealed
+/// ones. Owned by its log, which declares it before its segments so it outlives them; same
+/// single-thread rule as the log.
+class open_segment_lru {
+public:
+    /// max_open is clamped to >= 1: the segment being used is never the one parked.
+    explicit open_segment_lru(size_t max_open) { set_max_open(max_open); }
+    open_segment_lru(const open_segment_lru&) = delete;
+    open_segment_lru& operator=(const open_segment_lru&) = delete;
+    void set_max_open(size_t max_open);
+    /// s is open and was just used: most recent; parks the least recent beyond the bound.
+    void touch(segment& s);
+    /// s is going away, closed or active again.
+    void forget(segment& s);
+    size_t size() const { return lru_.size(); }
+
+private:
+    void evict();
+
+    std::list<segment*> lru_;
+    size_t max_open_ = 1;
+};
+
 /// One segment of a partition log: "<base>.log" holding batches exactly as stored, plus its
 /// ".index" and ".timeindex" (index_files.h). Owned by its log; not thread-safe (the log's
 /// caller serialises). The .log fd lives in a shared file_handle so reads in flight keep it open.
+/// A sealed segment may be *parked* (open_segment_lru): no fd, no index entries in memory, only
+/// its size, offsets and max timestamp; any access that needs the file or the indexes reopens
+/// it first and loads the index files (rebuilt from the .log if they went missing meanwhile).
 class segment {
 public:
     /// Creates an empty segment (truncating leftovers with the same base offset).
@@ -89,6 +120,22 @@ public:
     /// Closes all fds held by the segment (slices handed out keep the .log fd alive).
     void close();
 
+    /// Sealed segments: from now on lru decides when this one is parked (touched if open).
+    void attach_to(open_segment_lru& lru);
+    /// The segment is the active one again (truncation removed those after it): reopened if
+    /// parked and never parked again.
+    result<void> reactivate();
+    /// Writes what is pending (fdatasync if the .log is dirty), closes the .log and index fds
+    /// and frees the index entries; the next access reopens. Best effort: on a write error the
+    /// segment stays open. Slices handed out keep their own reference to the .log fd.
+    void park();
+    bool parked() const { return parked_; }
+    /// The .log handle (reopening a parked segment): for slices and preads.
+    result<std::shared_ptr<file_handle>> open_file() const;
+    /// Where a walk for the first batch with max_timestamp >= ts may start: the offset index
+    /// position at or below the last time index entry older than ts, else 0.
+    result<uint64_t> timestamp_search_start(int64_t ts) const;
+
     int64_t base_offset() const { return base_offset_; }
     /// One past the last offset stored in this segment (base_offset when empty).
     int64_t next_offset() const { return next_offset_; }
@@ -96,13 +143,21 @@ public:
     int64_t max_timestamp() const { return max_timestamp_; }
     int64_t created_ms() const { return created_ms_; }
     bool empty() const { return size_ == 0; }
+    /// Null while parked or closed (open_file() reopens).
     const std::shared_ptr<file_handle>& file() const { return file_; }
     const std::filesystem::path& log_path() const { return log_path_; }
+    /// In-memory entries; empty while parked.
     const offset_index& index() const { return offset_index_; }
     const time_index& timeindex() const { return time_index_; }
 
 private:
+    friend class open_segment_lru;
+
     segment(const std::filesystem::path& dir, int64_t base_offset, const log_config& cfg);
+    /// Reopens a parked segment and marks it used in its LRU. Logically const: the content
+    /// does not change, only which fds and entries are held, hence the const_cast inside.
+    result<void> ensure_open() const;
+    result<void> unpark();
     result<void> open_log_file(bool truncate);
     /// Walks headers from the last index entry; false if the walk does not end at size_.
     result<bool> find_end_from_index();
@@ -124,6 +179,10 @@ private:
     uint64_t bytes_since_index_entry_ = 0;
     int64_t created_ms_ = 0;
     bool dirty_ = false;
+    bool parked_ = false;
+    open_segment_lru* lru_ = nullptr;         // set for sealed segments
+    std::list<segment*>::iterator lru_pos_;   // valid while in_lru_
+    bool in_lru_ = false;
 };
 
 }  // namespace storage

@@ -98,6 +98,7 @@ TEST(make_config, defaults_when_only_zookeeper_is_set) {
     EXPECT_TRUE(c.delete_topic_enable);
     EXPECT_EQ(c.log_segment_bytes, 1073741824u);
     EXPECT_EQ(c.log_index_interval_bytes, 4096u);
+    EXPECT_EQ(c.log_max_open_segments, 2);
     EXPECT_EQ(c.log_retention_ms, 7LL * 24 * 3600 * 1000);
     EXPECT_EQ(c.log_retention_bytes, -1);
     EXPECT_EQ(c.log_cleanup_policy, "delete");
@@ -126,6 +127,13 @@ TEST(make_config, producer_id_expiration_falls_back_to_transactional_id_expirati
     EXPECT_TRUE(std::holds_alternative<broker::config_error>(bad));
 }
 
+TEST(make_config, log_max_open_segments_must_be_positive) {
+    for (const char* bad : {"0", "-1", "x"}) {
+        auto r = broker::make_config({{"zookeeper.connect", "x"}, {"log.max.open.segments", bad}});
+        EXPECT_TRUE(std::holds_alternative<broker::config_error>(r)) << bad;
+    }
+}
+
 TEST(make_config, every_key_is_read) {
     props p{
         {"zookeeper.connect", "zk1:2181,zk2:2181/brook"},
@@ -143,6 +151,7 @@ TEST(make_config, every_key_is_read) {
         {"delete.topic.enable", "false"},
         {"log.segment.bytes", "1048576"},
         {"log.index.interval.bytes", "8192"},
+        {"log.max.open.segments", "7"},
         {"log.retention.bytes", "123456789"},
         {"log.cleanup.policy", "compact"},
         {"message.max.bytes", "2000000"},
@@ -170,6 +179,7 @@ TEST(make_config, every_key_is_read) {
     EXPECT_FALSE(c.delete_topic_enable);
     EXPECT_EQ(c.log_segment_bytes, 1048576u);
     EXPECT_EQ(c.log_index_interval_bytes, 8192u);
+    EXPECT_EQ(c.log_max_open_segments, 7);
     EXPECT_EQ(c.log_retention_bytes, 123456789);
     EXPECT_EQ(c.log_cleanup_policy, "compact");
     EXPECT_EQ(c.message_max_bytes, 2000000);
