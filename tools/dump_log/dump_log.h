@@ -17,14 +17,14 @@ namespace tools {
 struct batch_records {
     std::vector<protocol::records::record_view> records;
     std::vector<uint8_t> decompressed;
-    /// Non-empty when the records cannot be shown (compressed codec not decoded yet, malformed
-    /// records): a note for the reader, printed instead of the record lines.
+    /// Non-empty when the records cannot be shown (a records section that does not decompress,
+    /// malformed records): a note for the reader, printed after the record lines shown.
     std::string unavailable;
 };
 
-/// The one place where brook-dump-log turns a batch into records: uncompressed batches are
-/// walked with protocol::records::record_reader; compressed ones come back with `unavailable`
-/// set until protocol/records/compression can decompress them here.
+/// The one place where brook-dump-log turns a batch into records: compressed batches (gzip,
+/// snappy, lz4, zstd) are decompressed first (protocol/records/compression.h), then every batch
+/// is walked with protocol::records::record_reader.
 batch_records records_of(const protocol::records::batch_view& batch);
 
 /// Kafka's name of a codec as DumpLogSegments prints it ("NONE", "GZIP", ...).
