@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/messages/delete_records.h"
+#include "protocol/messages/fetch.h"
 #include "protocol/messages/list_offsets.h"
 #include "protocol/messages/produce.h"
 #include "tests/unit/broker/broker_test_util.h"
@@ -86,6 +87,34 @@ TEST_F(delete_records_test, moves_the_log_start_inside_a_segment_at_both_version
     EXPECT_EQ(r.error_code, 0);
     EXPECT_EQ(r.low_watermark, 4);
     EXPECT_EQ(earliest("t"), 4);
+}
+
+TEST_F(delete_records_test, a_consumer_fetch_below_the_new_log_start_is_offset_out_of_range) {
+    ASSERT_EQ(delete_records("t", 3).error_code, 0);
+    auto fetch_at = [&](int64_t offset, int16_t version) {
+        protocol::fetch_request req;
+        req.replica_id = -1;
+        req.max_bytes = 1 << 20;
+        auto& t = req.topics.emplace_back();
+        t.topic = "t";
+        auto& p = t.partitions.emplace_back();
+        p.partition = 0;
+        p.fetch_offset = offset;
+        p.partition_max_bytes = 1 << 20;
+        auto resp = broker_test::decode_response<protocol::fetch_response>(send(req, version), version);
+        return resp.responses.at(0).partitions.at(0);
+    };
+    for (int16_t version : {int16_t{4}, int16_t{11}}) {
+        auto below = fetch_at(2, version);
+        EXPECT_EQ(below.error_code, to_wire(error_code::offset_out_of_range)) << version;
+        EXPECT_EQ(below.records.size(), 0u);
+        auto at = fetch_at(3, version);
+        EXPECT_EQ(at.error_code, 0) << version;
+        EXPECT_GT(at.records.size(), 0u);
+        if (version >= 5) {
+            EXPECT_EQ(at.log_start_offset, 3);  // what lets a consumer reset to the earliest
+        }
+    }
 }
 
 TEST_F(delete_records_test, minus_one_means_the_high_watermark) {
