@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string_view>
@@ -329,27 +330,44 @@ std::string index_problem(const std::vector<uint8_t>& bytes, int64_t base, uint6
     return problem;
 }
 
-bool dump_offset_index(const fs::path& file, const dump_log_options& o, std::ostream& out,
-                       std::ostream& err) {
+/// What both index dumps start from: the base offset in the file's name, the index bytes and the
+/// segment's .log beside it (entries are checked against it). nullopt after saying why on err.
+struct index_dump_input {
+    int64_t base = 0;
+    std::vector<uint8_t> bytes;
+    std::unique_ptr<input_file> log;
+};
+
+std::optional<index_dump_input> open_index_dump(const fs::path& file, std::string_view kind, std::ostream& err) {
     const auto base = offset_from_name(file);
     if (!base) {
-        err << "Error: " << file.string() << ": the name is not <offset>.index\n";
-        return false;
+        err << "Error: " << file.string() << ": the name is not <offset>." << kind << '\n';
+        return std::nullopt;
     }
     input_file in(file);
     auto bytes = in.ok() ? in.read_all() : std::nullopt;
     if (!bytes) {
         err << "Error: cannot read " << file.string() << ": " << (in.ok() ? "short read" : in.error()) << '\n';
-        return false;
+        return std::nullopt;
     }
     const fs::path log_path = sibling(file, storage::log_suffix);
-    input_file log(log_path);
-    if (!log.ok()) {
-        err << "Error: cannot read " << log_path.string() << " (needed to check the index): " << log.error() << '\n';
-        return false;
+    auto log = std::make_unique<input_file>(log_path);
+    if (!log->ok()) {
+        err << "Error: cannot read " << log_path.string() << " (needed to check the index): " << log->error() << '\n';
+        return std::nullopt;
     }
+    return index_dump_input{*base, std::move(*bytes), std::move(log)};
+}
+
+bool dump_offset_index(const fs::path& file, const dump_log_options& o, std::ostream& out,
+                       std::ostream& err) {
+    auto opened = open_index_dump(file, "index", err);
+    if (!opened) return false;
+    const int64_t base = opened->base;
+    const std::vector<uint8_t>& bytes = opened->bytes;
+    const input_file& log = *opened->log;
     std::vector<index_entry> entries;
-    const std::string problem = index_problem(*bytes, *base, log.size(), entries);
+    const std::string problem = index_problem(bytes, base, log.size(), entries);
     if (o.index_sanity_check) {
         if (!problem.empty()) {
             err << "Error: " << file.string() << " failed sanity check: " << problem << '\n';
@@ -363,7 +381,7 @@ bool dump_offset_index(const fs::path& file, const dump_log_options& o, std::ost
     for (size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
         // Kafka: a preallocated index ends in zero entries after a crash; stop at the first.
-        if (i > 0 && e.offset == *base) break;
+        if (i > 0 && e.offset == base) break;
         auto b = header_at(log, e.position, hdr);
         const int64_t log_offset = b ? b->last_offset() : -1;
         if (log_offset != e.offset) mismatches.emplace_back(e.offset, log_offset);
@@ -375,38 +393,26 @@ bool dump_offset_index(const fs::path& file, const dump_log_options& o, std::ost
             err << "  Index offset: " << index_offset << ", log offset: " << log_offset << '\n';
         }
     }
-    if (bytes->size() % 8 != 0) {
-        err << "Error: " << file.string() << ": " << bytes->size() % 8
+    if (bytes.size() % 8 != 0) {
+        err << "Error: " << file.string() << ": " << bytes.size() % 8
             << " trailing bytes are not a whole 8-byte entry\n";
     }
-    return mismatches.empty() && bytes->size() % 8 == 0;
+    return mismatches.empty() && bytes.size() % 8 == 0;
 }
 
 bool dump_time_index(const fs::path& file, const dump_log_options& o, std::ostream& out,
                      std::ostream& err) {
-    const auto base = offset_from_name(file);
-    if (!base) {
-        err << "Error: " << file.string() << ": the name is not <offset>.timeindex\n";
-        return false;
-    }
-    input_file in(file);
-    auto bytes = in.ok() ? in.read_all() : std::nullopt;
-    if (!bytes) {
-        err << "Error: cannot read " << file.string() << ": " << (in.ok() ? "short read" : in.error()) << '\n';
-        return false;
-    }
-    const fs::path log_path = sibling(file, storage::log_suffix);
-    input_file log(log_path);
-    if (!log.ok()) {
-        err << "Error: cannot read " << log_path.string() << " (needed to check the index): " << log.error() << '\n';
-        return false;
-    }
+    auto opened = open_index_dump(file, "timeindex", err);
+    if (!opened) return false;
+    const int64_t base = opened->base;
+    const std::vector<uint8_t>& bytes = opened->bytes;
+    const input_file& log = *opened->log;
     // The offset index only narrows the walk; without a usable one the walk starts at 0.
     std::vector<index_entry> offsets;
     {
         input_file idx(sibling(file, storage::index_suffix));
         auto idx_bytes = idx.ok() ? idx.read_all() : std::nullopt;
-        if (idx_bytes && index_problem(*idx_bytes, *base, log.size(), offsets).empty()) {
+        if (idx_bytes && index_problem(*idx_bytes, base, log.size(), offsets).empty()) {
         } else {
             offsets.clear();
         }
@@ -416,12 +422,12 @@ bool dump_time_index(const fs::path& file, const dump_log_options& o, std::ostre
         int64_t offset;
     };
     std::vector<ts_entry> entries;
-    for (size_t i = 0; i + 12 <= bytes->size(); i += 12) {
-        entries.push_back({static_cast<int64_t>(load_be64(&(*bytes)[i])),
-                           *base + static_cast<int32_t>(load_be32(&(*bytes)[i + 8]))});
+    for (size_t i = 0; i + 12 <= bytes.size(); i += 12) {
+        entries.push_back({static_cast<int64_t>(load_be64(&bytes[i])),
+                           base + static_cast<int32_t>(load_be32(&bytes[i + 8]))});
     }
     std::string problem;
-    if (bytes->size() % 12 != 0) problem = "size " + std::to_string(bytes->size()) + " is not a multiple of 12";
+    if (bytes.size() % 12 != 0) problem = "size " + std::to_string(bytes.size()) + " is not a multiple of 12";
     for (size_t i = 1; problem.empty() && i < entries.size(); ++i) {
         if (entries[i].timestamp <= entries[i - 1].timestamp) {
             problem = "entry " + std::to_string(i) + " timestamp does not increase";
@@ -430,7 +436,7 @@ bool dump_time_index(const fs::path& file, const dump_log_options& o, std::ostre
         }
     }
     for (size_t i = 0; problem.empty() && i < entries.size(); ++i) {
-        if (entries[i].offset < *base) problem = "entry " + std::to_string(i) + " has a negative relative offset";
+        if (entries[i].offset < base) problem = "entry " + std::to_string(i) + " has a negative relative offset";
     }
     if (o.index_sanity_check) {
         if (!problem.empty()) {
@@ -445,7 +451,7 @@ bool dump_time_index(const fs::path& file, const dump_log_options& o, std::ostre
     int64_t prev_ts = -1;
     for (size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
-        if (i > 0 && e.offset == *base) break;  // Kafka: zero-filled tail of a preallocated file
+        if (i > 0 && e.offset == base) break;  // Kafka: zero-filled tail of a preallocated file
         uint64_t pos = 0;
         for (const auto& oe : offsets) {
             if (oe.offset > e.offset) break;
@@ -483,11 +489,11 @@ bool dump_time_index(const fs::path& file, const dump_log_options& o, std::ostre
         err << "Shallow offset not found in :" << name << '\n';
         for (auto [a, b] : not_found) err << "  Index offset: " << a << ", log offset: " << b << '\n';
     }
-    if (bytes->size() % 12 != 0) {
-        err << "Error: " << file.string() << ": " << bytes->size() % 12
+    if (bytes.size() % 12 != 0) {
+        err << "Error: " << file.string() << ": " << bytes.size() % 12
             << " trailing bytes are not a whole 12-byte entry\n";
     }
-    return ts_mismatch.empty() && out_of_order.empty() && not_found.empty() && bytes->size() % 12 == 0;
+    return ts_mismatch.empty() && out_of_order.empty() && not_found.empty() && bytes.size() % 12 == 0;
 }
 
 // ---- .snapshot and checkpoints ----
