@@ -193,6 +193,8 @@ bool application::start() {
             }
             spdlog::info("topic {}: config changed to {}", topic, coordination::znodes::encode_topic_config(r.value()));
             replicas_->apply_topic_overrides(topic, parse_topic_overrides(topic, r.value()));
+            // The controller (if it is this broker) owns unclean.leader.election.enable.
+            if (controller_ && controller_->running()) controller_->topic_config_changed(topic);
         });
     });
     asio::post(zk_strand_, [this] { config_changes_->start(); });

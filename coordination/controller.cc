@@ -309,6 +309,39 @@ void controller::read_topic(const std::string& topic, uint64_t gen, std::functio
     });
 }
 
+void controller::topic_config_changed(const std::string& topic) {
+    if (!running_ || !context_.loaded) return;
+    auto m = meta_.find(topic);
+    if (m == meta_.end()) return;
+    const uint64_t gen = m->second.generation;
+    std::weak_ptr<controller> weak = shared_from_this();
+    zk_.get(znodes::config_topic_path(topic), {}, [weak, topic, gen](std::error_code ec, std::string data, zk_stat) {
+        auto self = weak.lock();
+        if (!self || !self->running_) return;
+        auto m = self->meta_.find(topic);
+        if (m == self->meta_.end() || m->second.generation != gen) return;  // deleted or re-created meanwhile
+        if (ec && ec != zk_errc::no_node) {
+            if (!is_session_error(ec)) spdlog::warn("controller: reading the config of topic {}: {}", topic, ec.message());
+            return;
+        }
+        std::optional<bool> unclean;
+        if (!ec) {
+            if (auto cfg = znodes::decode_topic_config(data)) {
+                if (auto it = cfg.value().find("unclean.leader.election.enable"); it != cfg.value().end()) {
+                    unclean = it->second == "true";
+                }
+            }
+        }
+        const bool before = self->unclean_allowed(topic);
+        m->second.unclean_leader_election = unclean;
+        if (before || !self->unclean_allowed(topic)) return;
+        spdlog::info("controller: unclean leader election enabled for topic {}", topic);
+        std::vector<partition_key> keys;
+        for (const auto& [p, info] : self->context_.topics[topic]) keys.push_back({topic, p});
+        self->decide(keys, [] {});
+    });
+}
+
 bool controller::unclean_allowed(const std::string& topic) const {
     auto m = meta_.find(topic);
     if (m != meta_.end() && m->second.unclean_leader_election) return *m->second.unclean_leader_election;

@@ -143,6 +143,14 @@ class controller : public std::enable_shared_from_this<controller> {
     /// One automatic rebalance check (what the leader.imbalance.check.interval timer runs).
     void check_leader_imbalance();
 
+    /// A topic's config changed (/config/changes; the broker's config change listener calls this
+    /// on the controller): its unclean.leader.election.enable override is read again, and when the
+    /// change allows unclean elections the topic's offline partitions are decided at once, as
+    /// Kafka's TopicConfigHandler does (enableTopicUncleanLeaderElection), instead of waiting for
+    /// the next broker change. Unknown topics and a controller still loading are ignored (the
+    /// load reads the config itself).
+    void topic_config_changed(const std::string& topic);
+
   private:
     struct partition_meta {
         bool busy = false;    // a read or write for it is in flight

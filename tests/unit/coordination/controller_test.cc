@@ -186,6 +186,38 @@ TEST_F(controller_fixture, topic_config_enables_unclean_election_for_that_topic_
     EXPECT_EQ(zk_state("clean", 0)->isr, std::vector<int32_t>{1});
 }
 
+TEST_F(controller_fixture, enabling_unclean_election_at_runtime_elects_offline_partitions_at_once) {
+    add_broker(1);
+    add_broker(2);
+    start();  // broker default: no unclean elections
+    create_topic("t", {{0, {1, 2}}, {1, {2, 1}}});
+    ASSERT_TRUE(run_until(io, [&] { return zk_state("t", 0).has_value() && zk_state("t", 1).has_value(); }));
+    coord_test::sync_zk s{io, ctl_zk};
+    ASSERT_FALSE(s.set("/brokers/topics/t/partitions/0/state", znodes::encode_partition_state({1, 1, {1}, 5, 0}), 0));
+    kill_broker(1);
+    ASSERT_TRUE(run_until(io, [&] { return zk_state("t", 0)->leader == -1; }));
+    const int32_t offline_epoch = zk_state("t", 0)->leader_epoch;
+    // A config change that does not allow unclean elections changes nothing.
+    bool changed = false;
+    store.change_config("t", {{"retention.ms", "1000"}}, [&](std::error_code ec) { changed = !ec; });
+    ASSERT_TRUE(run_until(io, [&] { return changed; }));
+    ctl->topic_config_changed("t");
+    run_until(io, [] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_EQ(zk_state("t", 0)->leader, -1);
+    // Now it does: the offline partition gets its live out-of-sync replica without any broker change.
+    changed = false;
+    store.change_config("t", {{"unclean.leader.election.enable", "true"}}, [&](std::error_code ec) { changed = !ec; });
+    ASSERT_TRUE(run_until(io, [&] { return changed; }));
+    ctl->topic_config_changed("t");
+    ASSERT_TRUE(run_until(io, [&] { return zk_state("t", 0)->leader == 2; }));
+    EXPECT_EQ(zk_state("t", 0)->isr, std::vector<int32_t>{2});
+    EXPECT_EQ(zk_state("t", 0)->leader_epoch, offline_epoch + 1);
+    EXPECT_EQ(zk_state("t", 1)->leader, 2);  // the healthy partition is untouched
+    // Unknown topics are ignored.
+    ctl->topic_config_changed("nope");
+    coord_test::drain(io);
+}
+
 TEST_F(controller_fixture, deletes_topic_znodes_config_and_request) {
     add_broker(1);
     start();
