@@ -137,5 +137,36 @@ TEST_F(configs_test, python_admin_clients_describe_and_alter_topic_configs) {
     EXPECT_NE(r.out.find("OK"), std::string::npos) << r.describe();
 }
 
+TEST_F(configs_test, enabling_unclean_election_at_runtime_brings_an_offline_partition_back) {
+    // RF 2 on 3 brokers: the broker without a replica stays up, so a controller is alive throughout.
+    start_cluster(3);
+    const std::string topic = "stranded";
+    auto created = create_replicated_topic(topic, 1, 2, {{"min.insync.replicas", "1"}});
+    ASSERT_FALSE(HasFailure());
+    const auto* p = created.partition(topic, 0);
+    ASSERT_NE(p, nullptr);
+    const int leader = p->leader;
+    const int follower = followers(*p).at(0);  // the third broker holds no replica
+
+    by_id(follower).kill();
+    wait_for_isr(topic, 0, {leader}, leader, 20s);
+    ASSERT_FALSE(HasFailure()) << describe_partition(topic, 0);
+    by_id(leader).kill();
+    wait_for_leader(topic, 0, -1, 20s);
+    ASSERT_FALSE(HasFailure()) << describe_partition(topic, 0);
+    // The out-of-sync replica returns: with unclean election off it may not lead.
+    by_id(follower).start();
+    wait_for({topic}, [&](const test_support::cluster_view& v) { return v.has_broker(follower); }, 15s, "the follower registered again");
+    ASSERT_FALSE(HasFailure());
+    std::this_thread::sleep_for(2s);
+    ASSERT_EQ(view({topic}).partition(topic, 0)->leader, -1) << describe_partition(topic, 0);
+
+    // The change alone (no broker comes or goes) makes the controller elect it.
+    auto r = configs({"--topic", topic, "--alter", "--add-config", "unclean.leader.election.enable=true"});
+    ASSERT_EQ(r.exit_code(), 0) << r.describe();
+    wait_for_isr(topic, 0, {follower}, follower, 15s);
+    EXPECT_FALSE(HasFailure()) << describe_partition(topic, 0);
+}
+
 }  // namespace
 }  // namespace integration
