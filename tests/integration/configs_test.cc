@@ -45,7 +45,9 @@ TEST_F(configs_test, brook_configs_changes_retention_at_runtime_on_every_replica
     start_cluster(3, {{"log.retention.check.interval.ms", "300"}});
     const std::string topic = "tuned";
     create_replicated_topic(topic, 1, 3, {{"segment.bytes", "4096"}});
-    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "0"}});
+    // At most 20 records per batch: however slow the acks (a loaded CI machine lets librdkafka
+    // pack hundreds of records into one batch), 1,500 records fill well over 5 segments of 4 KiB.
+    keyed_producer producer(live_bootstrap(), {{"acks", "all"}, {"linger.ms", "0"}, {"batch.num.messages", "20"}});
     constexpr int total = 1500;
     for (int i = 0; i < total; ++i) {
         producer.send(topic, "k" + std::to_string(i % 10), "value " + std::to_string(i), 0);
