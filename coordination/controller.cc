@@ -9,6 +9,16 @@
 namespace coordination {
 namespace {
 
+/// A topic's unclean.leader.election.enable override from its /config/topics/<t> data; nullopt
+/// when it has none (or the znode does not decode): the broker's setting applies.
+std::optional<bool> unclean_override(const std::string& config_data) {
+    auto cfg = znodes::decode_topic_config(config_data);
+    if (!cfg) return std::nullopt;
+    auto it = cfg.value().find("unclean.leader.election.enable");
+    if (it == cfg.value().end()) return std::nullopt;
+    return it->second == "true";
+}
+
 bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 std::vector<int32_t> without(const std::vector<int32_t>& v, int32_t x) {
@@ -296,13 +306,7 @@ void controller::read_topic(const std::string& topic, uint64_t gen, std::functio
             if (!self || !self->running_) return;
             auto m = self->meta_.find(topic);
             if (m != self->meta_.end() && m->second.generation == gen && !ec) {
-                auto cfg = znodes::decode_topic_config(data);
-                m->second.unclean_leader_election.reset();
-                if (cfg) {
-                    if (auto it = cfg.value().find("unclean.leader.election.enable"); it != cfg.value().end()) {
-                        m->second.unclean_leader_election = it->second == "true";
-                    }
-                }
+                m->second.unclean_leader_election = unclean_override(data);
             }
             self->load_states(std::move(fresh), std::move(then));
         });
@@ -324,16 +328,8 @@ void controller::topic_config_changed(const std::string& topic) {
             if (!is_session_error(ec)) spdlog::warn("controller: reading the config of topic {}: {}", topic, ec.message());
             return;
         }
-        std::optional<bool> unclean;
-        if (!ec) {
-            if (auto cfg = znodes::decode_topic_config(data)) {
-                if (auto it = cfg.value().find("unclean.leader.election.enable"); it != cfg.value().end()) {
-                    unclean = it->second == "true";
-                }
-            }
-        }
         const bool before = self->unclean_allowed(topic);
-        m->second.unclean_leader_election = unclean;
+        m->second.unclean_leader_election = ec ? std::nullopt : unclean_override(data);
         if (before || !self->unclean_allowed(topic)) return;
         spdlog::info("controller: unclean leader election enabled for topic {}", topic);
         std::vector<partition_key> keys;
